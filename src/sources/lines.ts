@@ -1,0 +1,243 @@
+// Byte-level line splitting and whole-file line reading (plain or gzip), built for throughput:
+// lines are found with Buffer.indexOf (memchr) and decoded one by one straight from the read
+// buffer, which measured ~3x faster than decoding a block and String.split-ing it.
+import { open, type FileHandle } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+const READ_BYTES = 256 * 1024;
+const NL = 0x0a;
+const CR = 0x0d;
+
+export interface LineBatch {
+  /** Complete lines, decoded as UTF-8, without `\n` or a trailing `\r`. */
+  lines: string[];
+  /** Lines longer than maxLineBytes that were skipped since the previous batch. */
+  oversized: number;
+  /** Byte position (in the decompressed stream for .gz) just after this batch's last line. */
+  endOffset: number;
+}
+
+export interface ReadLinesOptions {
+  maxLineBytes?: number;
+}
+
+type Utf8Slicer = (this: Buffer, start: number, end: number) => string;
+// Buffer#utf8Slice skips toString's argument normalisation; fall back if a runtime lacks it.
+const utf8Slice: Utf8Slicer =
+  (Buffer.prototype as unknown as { utf8Slice?: Utf8Slicer }).utf8Slice ??
+  function (this: Buffer, start: number, end: number) {
+    return this.toString('utf8', start, end);
+  };
+
+function decodeLine(buf: Buffer, start: number, end: number): string {
+  // end excludes the newline; a CR before it belongs to a CRLF line ending, not to the text.
+  if (end > start && buf[end - 1] === CR) end--;
+  return utf8Slice.call(buf, start, end);
+}
+
+/**
+ * Streaming splitter: push buffers in stream order, get complete lines out.
+ * Holds at most maxLineBytes of an unfinished line; past that it drops bytes up to the next newline
+ * and counts the line as oversized, so a runaway line never costs more memory than the limit.
+ */
+export class LineSplitter {
+  /** Bytes pushed and consumed so far (including a held partial line or a skipped oversized prefix). */
+  position = 0;
+  /** Bytes up to and including the last newline consumed (or the end of the stream after finish()). */
+  lineEnd = 0;
+  /** Oversized lines seen; the caller resets it when it reports them. */
+  oversized = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private skipping = false;
+
+  constructor(readonly maxLineBytes: number = DEFAULT_MAX_LINE_BYTES) {
+    if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
+      throw new Error(`maxLineBytes must be a positive integer, got ${String(maxLineBytes)}`);
+    }
+  }
+
+  /** True while a partial line is held or being skipped. */
+  get hasPartial(): boolean {
+    return this.skipping || this.pendingBytes > 0;
+  }
+
+  /**
+   * Appends the complete lines of `buf` to `out`, stopping once `out` holds `maxLines` lines.
+   * Returns how many bytes of `buf` were consumed; when that is less than buf.length, the caller
+   * must push the rest later (nothing is held in that case, the split ends right after a newline).
+   * `buf` is not retained beyond a copy of the trailing partial line, so it may be reused.
+   */
+  push(buf: Buffer, out: string[], maxLines = Number.POSITIVE_INFINITY): number {
+    const end = buf.length;
+    let start = 0;
+    if (out.length >= maxLines) return 0;
+    if (this.skipping || this.pendingBytes > 0) {
+      const nl = buf.indexOf(NL);
+      if (nl < 0) {
+        this.hold(buf, 0, end);
+        this.position += end;
+        return end;
+      }
+      this.completeHeld(buf, nl, out);
+      start = nl + 1;
+      this.lineEnd = this.position + start;
+    }
+    const max = this.maxLineBytes;
+    let oversized = 0;
+    while (out.length < maxLines) {
+      const nl = buf.indexOf(NL, start);
+      if (nl < 0) break;
+      if (nl - start > max) oversized++;
+      else out.push(decodeLine(buf, start, nl));
+      start = nl + 1;
+    }
+    this.oversized += oversized;
+    if (out.length >= maxLines) {
+      this.position += start;
+      this.lineEnd = this.position;
+      return start;
+    }
+    this.lineEnd = this.position + start;
+    this.hold(buf, start, end);
+    this.position += end;
+    return end;
+  }
+
+  /** Ends the stream: a held last line without a newline becomes a line (or an oversized count). */
+  finish(out: string[]): void {
+    if (this.skipping) this.oversized++;
+    else if (this.pendingBytes > 0) {
+      const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+      out.push(decodeLine(line, 0, line.length));
+    }
+    this.dropHeld();
+    this.lineEnd = this.position;
+  }
+
+  private hold(buf: Buffer, start: number, end: number): void {
+    if (start >= end || this.skipping) return;
+    const len = end - start;
+    if (this.pendingBytes + len > this.maxLineBytes) {
+      this.dropHeld();
+      this.skipping = true;
+      return;
+    }
+    this.pending.push(Buffer.from(buf.subarray(start, end)));
+    this.pendingBytes += len;
+  }
+
+  private completeHeld(buf: Buffer, nl: number, out: string[]): void {
+    if (this.skipping || this.pendingBytes + nl > this.maxLineBytes) {
+      this.oversized++;
+    } else {
+      this.pending.push(buf.subarray(0, nl));
+      const line = Buffer.concat(this.pending);
+      out.push(decodeLine(line, 0, line.length));
+    }
+    this.dropHeld();
+  }
+
+  private dropHeld(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.skipping = false;
+  }
+}
+
+/** True when `head` starts with the gzip magic bytes. */
+export function isGzip(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+function describe(path: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  const reason = e?.code ?? (e instanceof Error ? e.message : String(err));
+  const detail = e?.code && e.message ? ` (${e.message})` : '';
+  return new Error(`cannot read ${path}: ${reason}${detail}`, { cause: err });
+}
+
+async function openForRead(path: string): Promise<{ fh: FileHandle; gz: boolean }> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw describe(path, err);
+  }
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return { fh, gz: isGzip(head.subarray(0, bytesRead)) };
+  } catch (err) {
+    await fh.close();
+    throw describe(path, err);
+  }
+}
+
+/** Yields the decompressed bytes of an open gzip file (all members) from its start. */
+export async function* gunzipChunks(fh: FileHandle): AsyncGenerator<Buffer> {
+  const stream = fh.createReadStream({ start: 0, highWaterMark: READ_BYTES, autoClose: false });
+  const gunzip = createGunzip({ chunkSize: READ_BYTES });
+  stream.on('error', (err) => gunzip.destroy(err));
+  stream.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } finally {
+    stream.unpipe(gunzip);
+    stream.destroy();
+    gunzip.destroy();
+  }
+}
+
+/** Yields the bytes of an open plain file from its start; the buffer is reused between yields. */
+async function* plainChunks(fh: FileHandle): AsyncGenerator<Buffer> {
+  const buf = Buffer.allocUnsafe(READ_BYTES);
+  let pos = 0;
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, READ_BYTES, pos);
+    if (bytesRead === 0) return;
+    pos += bytesRead;
+    yield buf.subarray(0, bytesRead);
+  }
+}
+
+function gzipReason(path: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
+    return new Error(`cannot read ${path}: not a gzip stream or corrupt (${e.code}: ${e.message})`, { cause: err });
+  }
+  return describe(path, err);
+}
+
+/**
+ * Reads a whole file (plain, or gzip detected by its magic bytes) as batches of lines.
+ * A last line without a newline is returned at the end. Rejects with an Error naming the path
+ * and the reason (ENOENT, EACCES, corrupt gzip...).
+ */
+export async function* readLines(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<LineBatch> {
+  const splitter = new LineSplitter(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  const { fh, gz } = await openForRead(path);
+  try {
+    let reported = 0;
+    const take = (lines: string[]): LineBatch => {
+      const batch = { lines, oversized: splitter.oversized - reported, endOffset: splitter.lineEnd };
+      reported = splitter.oversized;
+      return batch;
+    };
+    try {
+      for await (const chunk of gz ? gunzipChunks(fh) : plainChunks(fh)) {
+        const lines: string[] = [];
+        splitter.push(chunk, lines);
+        if (lines.length > 0 || splitter.oversized > reported) yield take(lines);
+      }
+    } catch (err) {
+      throw gz ? gzipReason(path, err) : describe(path, err);
+    }
+    const last: string[] = [];
+    splitter.finish(last);
+    if (last.length > 0 || splitter.oversized > reported) yield take(last);
+  } finally {
+    await fh.close();
+  }
+}

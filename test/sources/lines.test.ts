@@ -1,0 +1,203 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isGzip, LineSplitter, readLines, type LineBatch } from '../../src/sources/lines.js';
+
+function pushAll(splitter: LineSplitter, parts: Buffer[]): string[] {
+  const out: string[] = [];
+  for (const p of parts) expect(splitter.push(p, out)).toBe(p.length);
+  return out;
+}
+
+/** Deterministic PRNG so failures reproduce. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('LineSplitter', () => {
+  it('joins lines split across pushes, strips CR of CRLF, keeps empty lines', () => {
+    const s = new LineSplitter(100);
+    const out = pushAll(s, [Buffer.from('ab'), Buffer.from('c\r\n\nde'), Buffer.from('f\nxy')]);
+    expect(out).toEqual(['abc', '', 'def']);
+    expect({ position: s.position, lineEnd: s.lineEnd, hasPartial: s.hasPartial }).toEqual({
+      position: 12,
+      lineEnd: 10,
+      hasPartial: true,
+    });
+    s.finish(out);
+    expect(out).toEqual(['abc', '', 'def', 'xy']);
+    expect(s.lineEnd).toBe(12);
+  });
+
+  it('decodes a multi-byte UTF-8 character split between two pushes', () => {
+    const bytes = Buffer.from('héllo wörld ✓ 😀\nnext\n', 'utf8');
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const s = new LineSplitter(100);
+      const out = pushAll(s, [bytes.subarray(0, cut), bytes.subarray(cut)]);
+      expect(out).toEqual(['héllo wörld ✓ 😀', 'next']);
+      expect(s.lineEnd).toBe(bytes.length);
+    }
+  });
+
+  it('skips lines longer than maxLineBytes without holding them, across many pushes', () => {
+    const s = new LineSplitter(10);
+    const out: string[] = [];
+    s.push(Buffer.from('ok\n0123456789\n01234567890\nxx'), out);
+    for (let i = 0; i < 1000; i++) s.push(Buffer.from('yyyyyyyyyy'), out);
+    s.push(Buffer.from('z\nlast\n'), out);
+    expect(out).toEqual(['ok', '0123456789', 'last']);
+    expect(s.oversized).toBe(2);
+    expect(s.lineEnd).toBe(s.position);
+    expect(s.position).toBe(26 + 2 + 10_000 + 7);
+  });
+
+  it('counts an oversized last line without newline at finish', () => {
+    const s = new LineSplitter(4);
+    const out = pushAll(s, [Buffer.from('abc\n'), Buffer.from('abcdefgh')]);
+    s.finish(out);
+    expect(out).toEqual(['abc']);
+    expect(s.oversized).toBe(1);
+  });
+
+  it('a held partial plus the next piece over the limit is oversized', () => {
+    const s = new LineSplitter(5);
+    const out = pushAll(s, [Buffer.from('abc'), Buffer.from('def\nab'), Buffer.from('c\n')]);
+    expect(out).toEqual(['abc']);
+    expect(s.oversized).toBe(1);
+  });
+
+  it('stops at maxLines and reports how much it consumed', () => {
+    const s = new LineSplitter(100);
+    const buf = Buffer.from('a\nbb\nccc\ndd');
+    const out: string[] = [];
+    const used = s.push(buf, out, 2);
+    expect({ out, used, lineEnd: s.lineEnd, position: s.position }).toEqual({
+      out: ['a', 'bb'],
+      used: 5,
+      lineEnd: 5,
+      position: 5,
+    });
+    const out2: string[] = [];
+    expect(s.push(buf.subarray(used), out2, 10)).toBe(6);
+    expect(out2).toEqual(['ccc']);
+    expect(s.lineEnd).toBe(9);
+  });
+
+  it('matches a naive split for random text cut at random places (seeded)', () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const rnd = mulberry32(seed);
+      const alphabet = ['a', 'é', '✓', '😀', '\n', '\r\n', ' ', 'postfix/smtp[1]: '];
+      let text = '';
+      const n = Math.floor(rnd() * 400);
+      for (let i = 0; i < n; i++) text += alphabet[Math.floor(rnd() * alphabet.length)];
+      const bytes = Buffer.from(text, 'utf8');
+      const parts: Buffer[] = [];
+      for (let at = 0; at < bytes.length; ) {
+        const len = 1 + Math.floor(rnd() * 20);
+        parts.push(bytes.subarray(at, at + len));
+        at += len;
+      }
+      const s = new LineSplitter(1000);
+      const out = pushAll(s, parts);
+      s.finish(out);
+      const expected = text.split('\n').map((l) => l.replace(/\r$/, ''));
+      if (text.endsWith('\n') || text === '') expected.pop();
+      expect(out, `seed ${seed}`).toEqual(expected);
+    }
+  });
+
+  it('rejects a nonsensical limit', () => {
+    expect(() => new LineSplitter(0)).toThrow('maxLineBytes must be a positive integer, got 0');
+  });
+});
+
+describe('isGzip', () => {
+  it('looks at the magic bytes only', () => {
+    expect([isGzip(Buffer.from([0x1f, 0x8b, 8])), isGzip(Buffer.from([0x1f])), isGzip(Buffer.from('ab'))]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+  });
+});
+
+describe('readLines', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lines-test-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function collect(path: string, maxLineBytes?: number): Promise<{ lines: string[]; batches: LineBatch[] }> {
+    const batches: LineBatch[] = [];
+    for await (const b of readLines(path, maxLineBytes ? { maxLineBytes } : {})) batches.push(b);
+    return { lines: batches.flatMap((b) => b.lines), batches };
+  }
+
+  it('reads a plain file, returning a last line that has no newline', async () => {
+    const p = join(dir, 'mail.log');
+    await writeFile(p, 'one\ntwo\r\nthree');
+    const { batches } = await collect(p);
+    expect(batches).toEqual([
+      { lines: ['one', 'two'], oversized: 0, endOffset: 9 },
+      { lines: ['three'], oversized: 0, endOffset: 14 },
+    ]);
+  });
+
+  it('detects gzip by magic bytes, whatever the name, and plain text named .gz', async () => {
+    const gz = join(dir, 'rotated-no-suffix');
+    const plain = join(dir, 'looks.gz');
+    await writeFile(gz, Buffer.concat([gzipSync('a\nb\n'), gzipSync('c\n')])); // two gzip members
+    await writeFile(plain, 'plain\n');
+    expect((await collect(gz)).lines).toEqual(['a', 'b', 'c']);
+    expect((await collect(plain)).lines).toEqual(['plain']);
+  });
+
+  it('batches many lines and reports offsets in bytes of UTF-8', async () => {
+    const p = join(dir, 'big.log');
+    const lines = Array.from({ length: 50_000 }, (_, i) => `Nov  3 12:57:23 host postfix/smtp[${i}]: é ✓ ${'x'.repeat(i % 97)}`);
+    const text = lines.join('\n') + '\n';
+    await writeFile(p, text);
+    for (const path of [p, await gzCopy(p, text)]) {
+      const { lines: got, batches } = await collect(path);
+      expect(got).toEqual(lines);
+      expect(batches.length).toBeGreaterThan(1);
+      expect(batches.at(-1)!.endOffset).toBe(Buffer.byteLength(text));
+    }
+  });
+
+  async function gzCopy(p: string, text: string): Promise<string> {
+    await writeFile(`${p}.gz`, gzipSync(text));
+    return `${p}.gz`;
+  }
+
+  it('counts oversized lines in the batch instead of returning them', async () => {
+    const p = join(dir, 'over.log');
+    await writeFile(p, `a\n${'x'.repeat(300_000)}\nb\n${'y'.repeat(20)}`);
+    const { lines, batches } = await collect(p, 10);
+    expect(lines).toEqual(['a', 'b']);
+    expect(batches.reduce((n, b) => n + b.oversized, 0)).toBe(2);
+  });
+
+  it('rejects with the path and reason for a missing file, a directory and a corrupt gzip', async () => {
+    const missing = join(dir, 'nope.log');
+    await expect(collect(missing)).rejects.toThrow(`cannot read ${missing}: ENOENT`);
+    const sub = join(dir, 'sub');
+    await mkdir(sub);
+    await expect(collect(sub)).rejects.toThrow(`cannot read ${sub}: EISDIR`);
+    const bad = join(dir, 'bad.gz');
+    await writeFile(bad, Buffer.from([0x1f, 0x8b, 0x08, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    await expect(collect(bad)).rejects.toThrow(`cannot read ${bad}: not a gzip stream or corrupt`);
+  });
+});
