@@ -1,0 +1,139 @@
+// The one place for the database schema. Each migration runs once, in order, inside a transaction;
+// PRAGMA user_version records how far a database has come. Never edit a released migration: add one.
+import type Database from 'better-sqlite3';
+
+// Times are integer milliseconds since the epoch; the `bounces` view shows them as ISO text.
+const MIGRATIONS: readonly string[] = [
+  // 1: the message index, delivery attempts, notifications, enriched events, source checkpoints.
+  `
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    queue_id TEXT NOT NULL,
+    host TEXT,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    removed_at INTEGER,
+    client_host TEXT,
+    client_ip TEXT,
+    client_port INTEGER,
+    sasl_method TEXT,
+    sasl_username TEXT,
+    orig_client_host TEXT,
+    orig_client_ip TEXT,
+    uid INTEGER,
+    sender TEXT,
+    message_id TEXT,
+    size INTEGER,
+    nrcpt INTEGER,
+    parent_id INTEGER,
+    relation TEXT
+  );
+  CREATE INDEX messages_queue_id ON messages (queue_id, first_seen);
+  CREATE INDEX messages_message_id ON messages (message_id) WHERE message_id IS NOT NULL;
+  CREATE INDEX messages_parent_id ON messages (parent_id) WHERE parent_id IS NOT NULL;
+  CREATE INDEX messages_last_seen ON messages (last_seen);
+  CREATE INDEX messages_open ON messages (last_seen) WHERE removed_at IS NULL;
+
+  CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    message INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    agent TEXT,
+    recipient TEXT NOT NULL,
+    orig_to TEXT,
+    relay TEXT,
+    delay REAL,
+    dsn TEXT,
+    status TEXT NOT NULL,
+    reply TEXT,
+    ses_message_id TEXT,
+    child_queue_id TEXT
+  );
+  CREATE INDEX deliveries_message ON deliveries (message);
+  CREATE INDEX deliveries_ses_message_id ON deliveries (ses_message_id) WHERE ses_message_id IS NOT NULL;
+  CREATE INDEX deliveries_recipient ON deliveries (recipient COLLATE NOCASE);
+  CREATE INDEX deliveries_at ON deliveries (at);
+
+  -- Every SQS message or annotate input we accepted, good or bad, so nothing is lost silently.
+  CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'invalid')),
+    kind TEXT,
+    ses_message_id TEXT,
+    error TEXT,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX notifications_pending ON notifications (received_at) WHERE state = 'pending';
+  CREATE INDEX notifications_received_at ON notifications (received_at);
+
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    recipient TEXT,
+    ses_message_id TEXT,
+    message_id TEXT,
+    queue_id TEXT,
+    client_ip TEXT,
+    client_host TEXT,
+    sasl_username TEXT,
+    uid INTEGER,
+    sender TEXT,
+    bounce_type TEXT,
+    bounce_sub_type TEXT,
+    status TEXT,
+    diagnostic_code TEXT,
+    matched_by TEXT,
+    message INTEGER,
+    notification INTEGER,
+    dedupe_key TEXT NOT NULL UNIQUE
+  );
+  CREATE INDEX events_at ON events (at);
+  CREATE INDEX events_ses_message_id ON events (ses_message_id) WHERE ses_message_id IS NOT NULL;
+  CREATE INDEX events_client_ip ON events (client_ip, at);
+
+  CREATE TABLE checkpoints (
+    source TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  -- One writer at a time: ids are handed out in memory by the writer that holds this row.
+  CREATE TABLE writer (
+    only INTEGER PRIMARY KEY CHECK (only = 1),
+    pid INTEGER NOT NULL,
+    hostname TEXT NOT NULL,
+    command TEXT NOT NULL,
+    since INTEGER NOT NULL
+  );
+
+  CREATE VIEW bounces AS
+    SELECT strftime('%Y-%m-%dT%H:%M:%fZ', at / 1000.0, 'unixepoch') AS at,
+           event, recipient, bounce_type, bounce_sub_type, status, diagnostic_code,
+           ses_message_id, message_id, queue_id, client_ip, client_host, sasl_username, uid, sender,
+           matched_by
+      FROM events
+     WHERE event IN ('bounce', 'complaint', 'reject');
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the database up to SCHEMA_VERSION; refuses one written by a newer bounce-origin. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `database schema version ${current} is newer than this bounce-origin understands (${SCHEMA_VERSION}); upgrade bounce-origin`,
+    );
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,416 @@
+// The database: one writer that commits a batch of index changes, events and the source checkpoint in a
+// single transaction, and the read queries behind `lookup` and the annotator.
+import Database from 'better-sqlite3';
+import { hostname } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrate } from './schema.js';
+import type { DeliveryRow, Generation } from '../tracker/types.js';
+import type { EnrichedEvent } from '../events.js';
+
+export interface StoredEvent {
+  event: EnrichedEvent;
+  at: number;
+  /** Unique per (notification or delivery attempt, recipient, kind): a second copy is not stored or logged. */
+  dedupeKey: string;
+  message: number | null;
+  notification: number | null;
+}
+
+export interface NotificationRow {
+  id: number;
+  receivedAt: number;
+  state: 'pending' | 'done' | 'invalid';
+  body: string;
+}
+
+export interface Checkpoint {
+  source: string;
+  value: unknown;
+}
+
+export class StoreError extends Error {}
+
+const GEN_COLUMNS = `id, queue_id, host, first_seen, last_seen, removed_at, client_host, client_ip, client_port,
+  sasl_method, sasl_username, orig_client_host, orig_client_ip, uid, sender, message_id, size, nrcpt, parent_id, relation`;
+
+interface GenRow {
+  id: number;
+  queue_id: string;
+  host: string | null;
+  first_seen: number;
+  last_seen: number;
+  removed_at: number | null;
+  client_host: string | null;
+  client_ip: string | null;
+  client_port: number | null;
+  sasl_method: string | null;
+  sasl_username: string | null;
+  orig_client_host: string | null;
+  orig_client_ip: string | null;
+  uid: number | null;
+  sender: string | null;
+  message_id: string | null;
+  size: number | null;
+  nrcpt: number | null;
+  parent_id: number | null;
+  relation: Generation['relation'];
+}
+
+function toGeneration(r: GenRow): Generation {
+  return {
+    id: r.id,
+    queueId: r.queue_id,
+    host: r.host,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    removedAt: r.removed_at,
+    clientHost: r.client_host,
+    clientIp: r.client_ip,
+    clientPort: r.client_port,
+    saslMethod: r.sasl_method,
+    saslUsername: r.sasl_username,
+    origClientHost: r.orig_client_host,
+    origClientIp: r.orig_client_ip,
+    uid: r.uid,
+    sender: r.sender,
+    messageId: r.message_id,
+    size: r.size,
+    nrcpt: r.nrcpt,
+    parentId: r.parent_id,
+    relation: r.relation,
+  };
+}
+
+interface DeliveryDbRow {
+  id: number;
+  message: number;
+  at: number;
+  agent: string;
+  recipient: string;
+  orig_to: string | null;
+  relay: string | null;
+  delay: number | null;
+  dsn: string | null;
+  status: string;
+  reply: string | null;
+  ses_message_id: string | null;
+  child_queue_id: string | null;
+}
+
+function toDelivery(r: DeliveryDbRow): DeliveryRow {
+  return {
+    id: r.id,
+    message: r.message,
+    at: r.at,
+    agent: r.agent,
+    recipient: r.recipient,
+    origTo: r.orig_to,
+    relay: r.relay,
+    delay: r.delay,
+    dsn: r.dsn,
+    status: r.status,
+    reply: r.reply ?? '',
+    sesMessageId: r.ses_message_id,
+    childQueueId: r.child_queue_id,
+  };
+}
+
+export interface OpenOptions {
+  readonly?: boolean;
+}
+
+export class Store {
+  readonly db: Database.Database;
+  private readonly stmts;
+  private writerHeld = false;
+
+  constructor(readonly path: string, opts: OpenOptions = {}) {
+    if (!opts.readonly && path !== ':memory:') {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (err) {
+        throw new StoreError(`cannot create the directory of database ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      }
+    }
+    try {
+      this.db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+      this.db.pragma('busy_timeout = 5000');
+      if (!opts.readonly) {
+        this.db.pragma('journal_mode = WAL');
+        // WAL + NORMAL survives a killed process (the case we test); only a power cut can lose the last commits.
+        this.db.pragma('synchronous = NORMAL');
+        migrate(this.db);
+      }
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`cannot open database ${path}: ${(err as Error).message}`);
+    }
+    const db = this.db;
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version === 0) throw new StoreError(`database ${path} has no bounce-origin schema (run \`bounce-origin ingest\` or \`run\` first)`);
+    this.stmts = {
+      upsertGen: opts.readonly
+        ? null
+        : db.prepare(`INSERT INTO messages (${GEN_COLUMNS}) VALUES (@id, @queueId, @host, @firstSeen, @lastSeen, @removedAt,
+            @clientHost, @clientIp, @clientPort, @saslMethod, @saslUsername, @origClientHost, @origClientIp, @uid, @sender,
+            @messageId, @size, @nrcpt, @parentId, @relation)
+          ON CONFLICT (id) DO UPDATE SET queue_id = excluded.queue_id, host = excluded.host, first_seen = excluded.first_seen,
+            last_seen = excluded.last_seen, removed_at = excluded.removed_at, client_host = excluded.client_host,
+            client_ip = excluded.client_ip, client_port = excluded.client_port, sasl_method = excluded.sasl_method,
+            sasl_username = excluded.sasl_username, orig_client_host = excluded.orig_client_host,
+            orig_client_ip = excluded.orig_client_ip, uid = excluded.uid, sender = excluded.sender,
+            message_id = excluded.message_id, size = excluded.size, nrcpt = excluded.nrcpt,
+            parent_id = excluded.parent_id, relation = excluded.relation`),
+      insertDelivery: opts.readonly
+        ? null
+        : db.prepare(`INSERT INTO deliveries (id, message, at, agent, recipient, orig_to, relay, delay, dsn, status, reply,
+            ses_message_id, child_queue_id) VALUES (@id, @message, @at, @agent, @recipient, @origTo, @relay, @delay, @dsn,
+            @status, @reply, @sesMessageId, @childQueueId)`),
+      insertEvent: opts.readonly
+        ? null
+        : db.prepare(`INSERT OR IGNORE INTO events (at, recorded_at, event, recipient, ses_message_id, message_id, queue_id,
+            client_ip, client_host, sasl_username, uid, sender, bounce_type, bounce_sub_type, status, diagnostic_code,
+            matched_by, message, notification, dedupe_key) VALUES (@at, @recordedAt, @event, @recipient, @sesMessageId,
+            @messageId, @queueId, @clientIp, @clientHost, @saslUsername, @uid, @sender, @bounceType, @bounceSubType,
+            @status, @diagnosticCode, @matchedBy, @message, @notification, @dedupeKey)`),
+      setCheckpoint: opts.readonly
+        ? null
+        : db.prepare(`INSERT INTO checkpoints (source, value, updated_at) VALUES (?, ?, ?)
+            ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
+      getGen: db.prepare(`SELECT ${GEN_COLUMNS} FROM messages WHERE id = ?`),
+      genBySes: db.prepare(`SELECT DISTINCT message FROM deliveries WHERE ses_message_id = ?`),
+      genByMessageId: db.prepare(`SELECT id FROM messages WHERE message_id = ?`),
+      genByQueueId: db.prepare(`SELECT id FROM messages WHERE queue_id = ?`),
+      genByRecipient: db.prepare(`SELECT DISTINCT message FROM deliveries WHERE recipient = ? COLLATE NOCASE`),
+      deliveriesOf: db.prepare(`SELECT * FROM deliveries WHERE message = ? ORDER BY at, id`),
+      childrenOf: db.prepare(`SELECT ${GEN_COLUMNS} FROM messages WHERE parent_id = ?`),
+      getCheckpoint: db.prepare(`SELECT value FROM checkpoints WHERE source = ?`),
+      insertNotification: opts.readonly
+        ? null
+        : db.prepare(`INSERT OR IGNORE INTO notifications (received_at, dedupe_key, state, kind, ses_message_id, error, body)
+            VALUES (@receivedAt, @dedupeKey, @state, @kind, @sesMessageId, @error, @body)`),
+      setNotificationState: opts.readonly ? null : db.prepare(`UPDATE notifications SET state = ? WHERE id = ?`),
+      pending: db.prepare(`SELECT id, received_at, state, body FROM notifications WHERE state = 'pending' ORDER BY received_at LIMIT ?`),
+    };
+  }
+
+  /** Claims the database for this process; a second writer would hand out the same ids. */
+  acquireWriter(command: string): void {
+    const me = { pid: process.pid, hostname: hostname() };
+    this.db.transaction(() => {
+      const row = this.db.prepare(`SELECT pid, hostname, command, since FROM writer WHERE only = 1`).get() as
+        | { pid: number; hostname: string; command: string; since: number }
+        | undefined;
+      if (row && row.hostname === me.hostname && row.pid !== me.pid && processAlive(row.pid)) {
+        throw new StoreError(
+          `database ${this.path} is in use by \`bounce-origin ${row.command}\` (pid ${row.pid}, since ${new Date(row.since).toISOString()}); stop it first`,
+        );
+      }
+      this.db
+        .prepare(`INSERT OR REPLACE INTO writer (only, pid, hostname, command, since) VALUES (1, ?, ?, ?, ?)`)
+        .run(me.pid, me.hostname, command, Date.now());
+    }).immediate();
+    this.writerHeld = true;
+  }
+
+  nextIds(): { generation: number; delivery: number } {
+    const g = this.db.prepare(`SELECT coalesce(max(id), 0) + 1 AS n FROM messages`).get() as { n: number };
+    const d = this.db.prepare(`SELECT coalesce(max(id), 0) + 1 AS n FROM deliveries`).get() as { n: number };
+    return { generation: g.n, delivery: d.n };
+  }
+
+  /** Generations not yet removed and seen since `sinceMs`, oldest first, at most `limit`. */
+  openGenerations(sinceMs: number, limit: number): Generation[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM (SELECT ${GEN_COLUMNS} FROM messages WHERE removed_at IS NULL AND last_seen >= ? ORDER BY last_seen DESC LIMIT ?) ORDER BY last_seen`,
+      )
+      .all(sinceMs, limit) as GenRow[];
+    return rows.map(toGeneration);
+  }
+
+  getGeneration(id: number): Generation | undefined {
+    const r = this.stmts.getGen.get(id) as GenRow | undefined;
+    return r ? toGeneration(r) : undefined;
+  }
+
+  /** Writes one batch: index changes, events, checkpoint, all or nothing. Returns the events newly stored. */
+  commit(batch: {
+    generations?: Generation[];
+    deliveries?: DeliveryRow[];
+    events?: StoredEvent[];
+    checkpoint?: Checkpoint;
+  }): StoredEvent[] {
+    const upsertGen = this.writable(this.stmts.upsertGen);
+    const insertDelivery = this.writable(this.stmts.insertDelivery);
+    const setCheckpoint = this.writable(this.stmts.setCheckpoint);
+    return this.transaction(() => {
+      for (const g of batch.generations ?? []) upsertGen.run(g);
+      for (const d of batch.deliveries ?? []) insertDelivery.run(d);
+      const fresh = this.insertEvents(batch.events ?? []);
+      if (batch.checkpoint) setCheckpoint.run(batch.checkpoint.source, JSON.stringify(batch.checkpoint.value), Date.now());
+      return fresh;
+    });
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Inserts events, skipping those already stored (same dedupe key); returns the new ones. */
+  insertEvents(events: StoredEvent[]): StoredEvent[] {
+    const insertEvent = this.writable(this.stmts.insertEvent);
+    const fresh: StoredEvent[] = [];
+    const now = Date.now();
+    for (const e of events) {
+      const ev = e.event;
+      const info = insertEvent.run({
+        at: e.at,
+        recordedAt: now,
+        event: ev.event,
+        recipient: ev.recipient,
+        sesMessageId: ev.sesMessageId,
+        messageId: ev.messageId,
+        queueId: ev.queueId,
+        clientIp: ev.clientIp,
+        clientHost: ev.clientHost,
+        saslUsername: ev.saslUsername,
+        uid: ev.uid,
+        sender: ev.sender,
+        bounceType: ev.bounceType,
+        bounceSubType: ev.bounceSubType,
+        status: ev.status,
+        diagnosticCode: ev.diagnosticCode,
+        matchedBy: ev.matchedBy,
+        message: e.message,
+        notification: e.notification,
+        dedupeKey: e.dedupeKey,
+      });
+      if (info.changes > 0) fresh.push(e);
+    }
+    return fresh;
+  }
+
+  /**
+   * Records a notification (call inside `commit`'s `also`, so it lands with its events).
+   * Returns its row id, or null when the same notification was recorded before (a redelivery).
+   */
+  recordNotification(n: {
+    receivedAt: number;
+    dedupeKey: string;
+    state: NotificationRow['state'];
+    kind: string | null;
+    sesMessageId: string | null;
+    error: string | null;
+    body: string;
+  }): number | null {
+    const info = this.writable(this.stmts.insertNotification).run(n);
+    return info.changes > 0 ? Number(info.lastInsertRowid) : null;
+  }
+
+  setNotificationState(id: number, state: NotificationRow['state']): void {
+    this.writable(this.stmts.setNotificationState).run(state, id);
+  }
+
+  pendingNotifications(limit: number): NotificationRow[] {
+    return (this.stmts.pending.all(limit) as { id: number; received_at: number; state: NotificationRow['state']; body: string }[]).map(
+      (r) => ({ id: r.id, receivedAt: r.received_at, state: r.state, body: r.body }),
+    );
+  }
+
+  private writable<T>(stmt: T | null): T {
+    if (stmt === null) throw new StoreError('database opened read-only');
+    return stmt;
+  }
+
+  checkpoint(source: string): unknown {
+    const r = this.stmts.getCheckpoint.get(source) as { value: string } | undefined;
+    return r ? JSON.parse(r.value) : null;
+  }
+
+  // --- lookups -------------------------------------------------------------------------------------
+
+  generationsBySesId(id: string): Generation[] {
+    return this.gens((this.stmts.genBySes.all(id) as { message: number }[]).map((r) => r.message));
+  }
+
+  generationsByMessageId(id: string): Generation[] {
+    return this.gens((this.stmts.genByMessageId.all(id) as { id: number }[]).map((r) => r.id));
+  }
+
+  generationsByQueueId(id: string): Generation[] {
+    return this.gens((this.stmts.genByQueueId.all(id) as { id: number }[]).map((r) => r.id));
+  }
+
+  generationsByRecipient(address: string): Generation[] {
+    return this.gens((this.stmts.genByRecipient.all(address) as { message: number }[]).map((r) => r.message));
+  }
+
+  deliveriesOf(generationId: number): DeliveryRow[] {
+    return (this.stmts.deliveriesOf.all(generationId) as DeliveryDbRow[]).map(toDelivery);
+  }
+
+  childrenOf(generationId: number): Generation[] {
+    return (this.stmts.childrenOf.all(generationId) as GenRow[]).map(toGeneration);
+  }
+
+  private gens(ids: number[]): Generation[] {
+    const out: Generation[] = [];
+    for (const id of ids) {
+      const g = this.getGeneration(id);
+      if (g) out.push(g);
+    }
+    return out;
+  }
+
+  /**
+   * Deletes up to `limit` of the oldest rows older than `cutoff` from each table; returns how many went.
+   * Small batches keep each transaction short, so ingestion never waits long behind retention.
+   */
+  pruneBatch(cutoff: number, limit: number): number {
+    return this.transaction(() => {
+      const ids = this.db
+        .prepare(`SELECT id FROM messages WHERE last_seen < ? ORDER BY last_seen LIMIT ?`)
+        .pluck()
+        .all(cutoff, limit) as number[];
+      let n = 0;
+      if (ids.length > 0) {
+        const list = `(${ids.join(',')})`;
+        n += this.db.prepare(`DELETE FROM deliveries WHERE message IN ${list}`).run().changes;
+        n += this.db.prepare(`DELETE FROM messages WHERE id IN ${list}`).run().changes;
+      }
+      n += this.db
+        .prepare(`DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ? ORDER BY at LIMIT ?)`)
+        .run(cutoff, limit).changes;
+      n += this.db
+        .prepare(
+          `DELETE FROM notifications WHERE id IN (SELECT id FROM notifications WHERE received_at < ? AND state != 'pending' ORDER BY received_at LIMIT ?)`,
+        )
+        .run(cutoff, limit).changes;
+      return n;
+    });
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    if (this.writerHeld) {
+      try {
+        this.db.prepare(`DELETE FROM writer WHERE only = 1 AND pid = ?`).run(process.pid);
+      } catch {
+        // A full or read-only disk must not turn a clean shutdown into a crash; the stale row is
+        // recognised as dead (by pid) at the next start.
+      }
+    }
+    this.db.close();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
