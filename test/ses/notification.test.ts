@@ -48,7 +48,7 @@ describe('the real notifications in test/fixtures', () => {
         source: 'test@www.non-97.net',
         sourceIp: '54.175.6.40',
         destination: ['bounce@simulator.amazonses.com'],
-        headers: (JSON.parse(read('ses-bounce.json')) as { mail: { headers: unknown } }).mail.headers,
+        headers: (JSON.parse(read('ses-bounce.json')) as { mail: { headers: Array<{ name: string; value: string }> } }).mail.headers,
         headersTruncated: false,
         headerMessageId: '<6908ab66.sKstWi24GnruRFNe%test@www.non-97.net>',
       },
@@ -251,7 +251,7 @@ describe('tolerance', () => {
   });
 
   it('keeps an unknown eventType as kind other, with mail.destination as recipients', () => {
-    const doc = { ...sample('event-send.json'), eventType: 'Unsubscribe' };
+    const doc: Record<string, unknown> = { ...sample('event-send.json'), eventType: 'Unsubscribe' };
     delete doc['send'];
     expect(parsed(JSON.stringify(doc))).toMatchObject({
       kind: 'other',
