@@ -80,9 +80,9 @@ export class Daemon {
       this.store.acquireWriter('run');
       this.indexer = new Indexer({
         store: this.store,
-        onMalformed: (reason, line) => {
+        onMalformed: (reason) => {
           // A flood of junk must not flood the log: the first lines teach, the status line counts the rest.
-          if (this.malformedShown++ < 20) this.logger.warn({ op: 'malformed-line', reason, line: line.slice(0, 300) }, `skipped a log line: ${reason}`);
+          if (this.malformedShown++ < 20) this.logger.warn({ op: 'malformed-line', reason }, `skipped a log line: ${reason}`);
         },
       });
     } catch (err) {

@@ -51,8 +51,9 @@ export async function ingestFiles(store: Store, files: string[], opts: Pick<Inge
   let shown = 0;
   const indexer = new Indexer({
     store,
-    onMalformed: (reason, line, i) => {
-      if (shown++ < SHOW_MALFORMED) stderr(`${file}:${lineNo + i + 1}: skipped: ${reason}: ${JSON.stringify(line.slice(0, 160))}\n`);
+    // The parser's reason quotes the start of the line already.
+    onMalformed: (reason, _line, i) => {
+      if (shown++ < SHOW_MALFORMED) stderr(`${file}:${lineNo + i + 1}: skipped: ${reason}\n`);
     },
   });
   let oversized = 0;
@@ -65,6 +66,7 @@ export async function ingestFiles(store: Store, files: string[], opts: Pick<Inge
     try {
       for await (const batch of readLines(file)) {
         indexer.feed(batch.lines);
+        // Oversized lines are counted per batch, not placed, so numbers after one can run short by it.
         lineNo += batch.lines.length + batch.oversized;
         oversized += batch.oversized;
         sinceCommit += batch.lines.length;
@@ -80,6 +82,7 @@ export async function ingestFiles(store: Store, files: string[], opts: Pick<Inge
     lineNo = 0;
   }
   if (shown > SHOW_MALFORMED) stderr(`... and ${shown - SHOW_MALFORMED} more malformed lines\n`);
+  if (oversized > 0) stderr(`skipped ${oversized} line(s) longer than 64 KiB\n`);
   const s = indexer.stats;
   const t = indexer.tracker.stats;
   return {
