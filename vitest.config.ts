@@ -8,5 +8,6 @@ export default defineConfig({
     // Tests that start Postfix, fauxqs or the daemon own ports and directories; files run in parallel
     // but each file picks its own port 0 / temp dir, so this stays safe.
     pool: 'forks',
+    reporters: ['default', './test/support/plain-summary.ts'],
   },
 });
