@@ -364,8 +364,21 @@ describe.skipIf(skipPostfix)('real Postfix relaying to the SES stand-in', () => 
         value: expect.stringMatching(new RegExp(`^from client\\.example\\.test \\(unknown \\[${ip.replace(/\./g, '\\.')}\\]\\) by internal-mta\\.example\\.test \\(Postfix\\) with ESMTP id ${msg.queueId} for <${rcpt.replace(/[+.]/g, '\\$&')}>; `)),
       });
     }
-    expect(ses.notifications.filter((n) => [a.messageId, b.messageId].includes(n.mail.commonHeaders.messageId ?? '')).map((n) => n.notificationType))
-      .toEqual(['Delivery', 'Bounce']);
+    // The two messages go out over two parallel smtp processes, so look each one up rather than rely on order.
+    const types = (id: string | null) => ses.notifications.filter((n) => n.mail.commonHeaders.messageId === id).map((n) => n.notificationType);
+    expect([types(a.messageId), types(b.messageId)]).toEqual([['Delivery'], ['Bounce']]);
+  });
+
+  it('relays a two-recipient message in one SES transaction: both status=sent lines carry the same id', async () => {
+    const rcpts = ['success+two@simulator.amazonses.com', 'bounce+two@simulator.amazonses.com'];
+    const m = await pf.sendSmtp({ sourceIp: '127.0.0.4', from: 'two@example.test', to: rcpts });
+    const lines = [await resultLine(m.queueId, rcpts[0]!, 'sent'), await resultLine(m.queueId, rcpts[1]!, 'sent')];
+    const accepted = ses.accepted.find((a) => a.messageId === m.messageId)!;
+    // qmgr, not the submission, decides the RCPT order.
+    expect([...accepted.to].sort()).toEqual([...rcpts].sort());
+    for (const l of lines) expect(l).toContain(`status=sent (250 Ok ${accepted.sesId})`);
+    expect(ses.notifications.filter((n) => n.mail.messageId === accepted.sesId).map((n) => [n.notificationType, n.mail.destination]))
+      .toEqual([['Delivery', accepted.to], ['Bounce', accepted.to]]);
   });
 
   it('relays mail submitted with sendmail as two different users; pickup logs their uids', async () => {

@@ -17,6 +17,16 @@
 // .ci/postfix-setup.sh lists the slots' config directories there (see alternateConfigDirectories()).
 //
 // Needs root (postfix start) and the Debian postfix package.
+//
+// Usage (see test/e2e/harness.test.ts):
+//   const ses = await startSesStandin({ verified: ['example.test'] });
+//   const pf = await startPostfix({ relayPort: ses.port });
+//   const { queueId } = await pf.sendSmtp({ sourceIp: '127.0.0.2', from: 'a@example.test', to: ['bounce@simulator.amazonses.com'] });
+//   const { messageId } = await pf.sendmail({ user: 'nobody', from: 'n@example.test', to: ['success@simulator.amazonses.com'] });
+//   const qid = await pf.queueIdOf(messageId!);
+//   await pf.waitForLog((l) => l.includes(`${queueId}: to=<`) && l.includes('status=sent (250 Ok '));
+//   ... point the daemon at pf.logPath ...
+//   await pf.stop(); await ses.close();
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
