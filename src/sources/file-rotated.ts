@@ -1,0 +1,96 @@
+// Finds where a log file went after rotation or copytruncate happened while we were not looking:
+// siblings named like `mail.log.1`, `mail.log-20251103`, `mail.log.1.gz` or Postfix's
+// `mail.log.20251103-125723.gz` (maillog_file_rotate_suffix, then maillog_file_compressor).
+import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fingerprintOfGzipHandle, fingerprintOfHandle } from './file-fingerprint.js';
+import { isGzip } from './lines.js';
+
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  /** '' when unknown (nothing read yet): then only dev+ino can identify the file. */
+  fingerprint: string;
+}
+
+export interface RotatedFile {
+  kind: 'plain' | 'gzip';
+  path: string;
+  fh: FileHandle;
+}
+
+/** Sibling names a rotation of `base` can produce; the live file itself is not one. */
+export function isRotationName(base: string, name: string): boolean {
+  return name !== base && (name.startsWith(`${base}.`) || name.startsWith(`${base}-`));
+}
+
+interface Candidate extends RotatedFile {
+  rank: number;
+  mtimeMs: number;
+}
+
+async function examine(
+  path: string,
+  want: FileIdentity,
+  minBytes: number,
+  exclude: { dev: number; ino: number } | null,
+): Promise<Candidate | null> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return null; // vanished (gzip finished) or unreadable: not a usable candidate
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || (exclude && st.dev === exclude.dev && st.ino === exclude.ino)) throw new Error('skip');
+    const sameInode = st.dev === want.dev && st.ino === want.ino;
+    const magic = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(magic, 0, 2, 0);
+    const gz = isGzip(magic.subarray(0, bytesRead));
+    if (!want.fingerprint) {
+      if (!sameInode || gz) throw new Error('skip');
+      return { kind: 'plain', path, fh, rank: 0, mtimeMs: st.mtimeMs };
+    }
+    const fp = gz ? await fingerprintOfGzipHandle(fh) : await fingerprintOfHandle(fh);
+    // A gzip's inflated size is unknown without inflating it all; a short one simply ends early.
+    if (fp !== want.fingerprint || (!gz && st.size < minBytes)) throw new Error('skip');
+    const rank = gz ? 2 : sameInode ? 0 : 1;
+    return { kind: gz ? 'gzip' : 'plain', path, fh, rank, mtimeMs: st.mtimeMs };
+  } catch {
+    await fh.close().catch(() => undefined);
+    return null;
+  }
+}
+
+/**
+ * The sibling of `livePath` that holds the file identified by `want` at least `minBytes` long:
+ * preferably the same inode (renamed), else a plain file with the same first line (copytruncate's
+ * copy), else a gzip whose inflated first line matches. `exclude` is the live file's inode, which
+ * cannot be its own rotated copy. The caller owns (and must close) the returned handle.
+ */
+export async function findRotatedFile(
+  livePath: string,
+  want: FileIdentity,
+  minBytes: number,
+  exclude: { dev: number; ino: number } | null,
+): Promise<RotatedFile | null> {
+  const dir = dirname(livePath);
+  const base = basename(livePath);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return null;
+  }
+  const found: Candidate[] = [];
+  for (const name of names.filter((n) => isRotationName(base, n)).sort()) {
+    const c = await examine(join(dir, name), want, minBytes, exclude);
+    if (c) found.push(c);
+  }
+  // Newest first within a rank: with several copies of the same start, the latest holds the most.
+  found.sort((a, b) => a.rank - b.rank || b.mtimeMs - a.mtimeMs);
+  const [best, ...rest] = found;
+  await Promise.all(rest.map((c) => c.fh.close().catch(() => undefined)));
+  return best ? { kind: best.kind, path: best.path, fh: best.fh } : null;
+}
