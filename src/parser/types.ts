@@ -35,6 +35,12 @@ export interface PickupEvent {
   queueId: string;
   uid: number;
   sender: string;
+  /**
+   * Added by the parser: `orig_id=` of mail re-queued with `postsuper -r` (the queue id the
+   * message had before), so the new queue id is a child of it. The parser always sets it (null
+   * when not logged); optional only so that older event literals still type-check.
+   */
+  origQueueId?: string | null;
 }
 
 export interface MessageIdEvent {
