@@ -27,6 +27,24 @@ export interface FileCheckpoint {
   offset: number;
 }
 
+/** Checks a checkpoint read back from storage; the error names the bad field. */
+export function parseFileCheckpoint(value: unknown): FileCheckpoint {
+  if (typeof value !== 'object' || value === null) throw new Error(`file checkpoint must be an object, got ${JSON.stringify(value)}`);
+  const v = value as Record<string, unknown>;
+  const count = (k: string): number => {
+    const n = v[k];
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+      throw new Error(`file checkpoint field ${k} must be a non-negative integer, got ${JSON.stringify(n)}`);
+    }
+    return n;
+  };
+  const text = (k: string): string => {
+    if (typeof v[k] !== 'string') throw new Error(`file checkpoint field ${k} must be a string, got ${JSON.stringify(v[k])}`);
+    return v[k] as string;
+  };
+  return { path: text('path'), dev: count('dev'), ino: count('ino'), fingerprint: text('fingerprint'), offset: count('offset') };
+}
+
 export interface FileSourceOptions {
   path: string;
   checkpoint: FileCheckpoint | null;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileSource, type FileCheckpoint, type FileSourceOptions } from '../../src/sources/file.js';
+import { FileSource, parseFileCheckpoint, type FileCheckpoint, type FileSourceOptions } from '../../src/sources/file.js';
 import { fingerprintOf } from '../../src/sources/file-fingerprint.js';
 import type { SourceChunk, SourceProblem } from '../../src/sources/types.js';
 
@@ -388,5 +388,15 @@ describe('FileSource.chunks', () => {
 
   it('rejects a bad maxChunkLines', () => {
     expect(() => source(null, { maxChunkLines: 0 })).toThrow('maxChunkLines must be a positive integer, got 0');
+  });
+});
+
+describe('parseFileCheckpoint', () => {
+  it('accepts a stored checkpoint and names the bad field otherwise', () => {
+    const cp = { path: '/var/log/mail.log', dev: 2049, ino: 131, fingerprint: 'ab', offset: 42 };
+    expect(parseFileCheckpoint(JSON.parse(JSON.stringify(cp)))).toEqual(cp);
+    expect(() => parseFileCheckpoint({ ...cp, offset: -1 })).toThrow('file checkpoint field offset must be a non-negative integer, got -1');
+    expect(() => parseFileCheckpoint({ ...cp, fingerprint: 3 })).toThrow('file checkpoint field fingerprint must be a string, got 3');
+    expect(() => parseFileCheckpoint('x')).toThrow('file checkpoint must be an object, got "x"');
   });
 });
