@@ -31,8 +31,6 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_queue_id ON messages (queue_id, first_seen);
   CREATE INDEX messages_message_id ON messages (message_id) WHERE message_id IS NOT NULL;
   CREATE INDEX messages_parent_id ON messages (parent_id) WHERE parent_id IS NOT NULL;
-  CREATE INDEX messages_last_seen ON messages (last_seen);
-  CREATE INDEX messages_open ON messages (last_seen) WHERE removed_at IS NULL;
 
   CREATE TABLE deliveries (
     id INTEGER PRIMARY KEY,
@@ -52,7 +50,6 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_message ON deliveries (message);
   CREATE INDEX deliveries_ses_message_id ON deliveries (ses_message_id) WHERE ses_message_id IS NOT NULL;
   CREATE INDEX deliveries_recipient ON deliveries (recipient COLLATE NOCASE);
-  CREATE INDEX deliveries_at ON deliveries (at);
 
   -- Every SQS message or annotate input we accepted, good or bad, so nothing is lost silently.
   CREATE TABLE notifications (

@@ -110,10 +110,18 @@ function toDelivery(r: DeliveryDbRow): DeliveryRow {
     delay: r.delay,
     dsn: r.dsn,
     status: r.status,
-    reply: r.reply ?? '',
+    reply: r.reply ?? (r.ses_message_id ? `250 Ok ${r.ses_message_id}` : ''),
     sesMessageId: r.ses_message_id,
     childQueueId: r.child_queue_id,
   };
+}
+
+/**
+ * Most relayed deliveries say exactly `250 Ok <ses-id>`; storing the id twice would be a fifth of the
+ * delivery table. Such replies are stored as NULL and rebuilt on read.
+ */
+function compactReply(reply: string, sesMessageId: string | null): string | null {
+  return sesMessageId !== null && reply.length === sesMessageId.length + 7 && reply === `250 Ok ${sesMessageId}` ? null : reply;
 }
 
 export interface OpenOptions {
@@ -140,6 +148,7 @@ export class Store {
         this.db.pragma('journal_mode = WAL');
         // WAL + NORMAL survives a killed process (the case we test); only a power cut can lose the last commits.
         this.db.pragma('synchronous = NORMAL');
+        if (process.env.BO_CACHE) this.db.pragma(`cache_size = -${process.env.BO_CACHE}`);
         migrate(this.db);
       }
     } catch (err) {
@@ -152,9 +161,7 @@ export class Store {
     this.stmts = {
       upsertGen: opts.readonly
         ? null
-        : db.prepare(`INSERT INTO messages (${GEN_COLUMNS}) VALUES (@id, @queueId, @host, @firstSeen, @lastSeen, @removedAt,
-            @clientHost, @clientIp, @clientPort, @saslMethod, @saslUsername, @origClientHost, @origClientIp, @uid, @sender,
-            @messageId, @size, @nrcpt, @parentId, @relation)
+        : db.prepare(`INSERT INTO messages (${GEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (id) DO UPDATE SET queue_id = excluded.queue_id, host = excluded.host, first_seen = excluded.first_seen,
             last_seen = excluded.last_seen, removed_at = excluded.removed_at, client_host = excluded.client_host,
             client_ip = excluded.client_ip, client_port = excluded.client_port, sasl_method = excluded.sasl_method,
@@ -165,8 +172,7 @@ export class Store {
       insertDelivery: opts.readonly
         ? null
         : db.prepare(`INSERT INTO deliveries (id, message, at, agent, recipient, orig_to, relay, delay, dsn, status, reply,
-            ses_message_id, child_queue_id) VALUES (@id, @message, @at, @agent, @recipient, @origTo, @relay, @delay, @dsn,
-            @status, @reply, @sesMessageId, @childQueueId)`),
+            ses_message_id, child_queue_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertEvent: opts.readonly
         ? null
         : db.prepare(`INSERT OR IGNORE INTO events (at, recorded_at, event, recipient, ses_message_id, message_id, queue_id,
@@ -246,12 +252,47 @@ export class Store {
     const insertDelivery = this.writable(this.stmts.insertDelivery);
     const setCheckpoint = this.writable(this.stmts.setCheckpoint);
     return this.transaction(() => {
-      for (const g of batch.generations ?? []) upsertGen.run(g);
-      for (const d of batch.deliveries ?? []) insertDelivery.run(d);
+      // Positional binding: measurably cheaper than named parameters on the hot path of `ingest`.
+      for (const g of batch.generations ?? []) {
+        upsertGen.run(g.id, g.queueId, g.host, g.firstSeen, g.lastSeen, g.removedAt, g.clientHost, g.clientIp, g.clientPort,
+          g.saslMethod, g.saslUsername, g.origClientHost, g.origClientIp, g.uid, g.sender, g.messageId, g.size, g.nrcpt,
+          g.parentId, g.relation);
+      }
+      for (const d of batch.deliveries ?? []) {
+        insertDelivery.run(d.id, d.message, d.at, d.agent, d.recipient, d.origTo, d.relay, d.delay, d.dsn, d.status,
+          compactReply(d.reply, d.sesMessageId), d.sesMessageId, d.childQueueId);
+      }
       const fresh = this.insertEvents(batch.events ?? []);
       if (batch.checkpoint) setCheckpoint.run(batch.checkpoint.source, JSON.stringify(batch.checkpoint.value), Date.now());
       return fresh;
     });
+  }
+
+  /**
+   * Runs a bulk load (`ingest`) as one transaction. When the load is large next to what the index
+   * already holds, the secondary indexes are dropped first and rebuilt at the end: sorting once beats
+   * millions of random B-tree inserts. A failure rolls everything back, indexes included.
+   */
+  async bulkLoad<T>(expectedMessages: number, fn: () => Promise<T>): Promise<T> {
+    const existing = (this.db.prepare(`SELECT coalesce(max(id), 0) - coalesce(min(id), 0) AS n FROM messages`).get() as { n: number }).n;
+    const rebuild = expectedMessages > existing;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      // Read from sqlite_master rather than listing them here: the schema stays in one place.
+      const indexes = rebuild
+        ? (this.db
+            .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('messages', 'deliveries')`)
+            .all() as { name: string; sql: string }[])
+        : [];
+      for (const i of indexes) this.db.exec(`DROP INDEX "${i.name}"`);
+      const result = await fn();
+      for (const i of indexes) this.db.exec(i.sql);
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   transaction<T>(fn: () => T): T {
