@@ -80,7 +80,7 @@ function monthAt(line: string): number {
   }
 }
 
-/** Reads `.digits` at i; returns [milliseconds, index after the fraction]. */
+/** Reads an optional `.digits` at i into out: milliseconds (truncated) and the index after it. */
 function fraction(line: string, i: number, out: { ms: number; end: number }): void {
   out.ms = 0;
   out.end = i;
@@ -113,14 +113,15 @@ export function parsePrefix(line: string, years: YearInference): LogRecord | Mal
 
   if (c0 >= 0x30 && c0 <= 0x39) {
     // RFC 3339: 2025-11-03T12:57:23[.frac](Z|+hh:mm|+hhmm)
-    const y = two(line, 0) * 100 + two(line, 2);
+    const yHi = two(line, 0);
+    const yLo = two(line, 2);
     const mo = two(line, 5);
     const d = two(line, 8);
     const h = two(line, 11);
     const mi = two(line, 14);
     const s = two(line, 17);
     if (
-      y < 0 || two(line, 0) < 0 || two(line, 2) < 0 ||
+      yHi < 0 || yLo < 0 ||
       line.charCodeAt(4) !== 0x2d || line.charCodeAt(7) !== 0x2d ||
       (line.charCodeAt(10) !== 0x54 && line.charCodeAt(10) !== 0x74) ||
       line.charCodeAt(13) !== COLON || line.charCodeAt(16) !== COLON ||
@@ -151,7 +152,7 @@ export function parsePrefix(line: string, years: YearInference): LogRecord | Mal
       return bad('RFC 3339 timestamp without timezone', line);
     }
     if (line.charCodeAt(i) !== SP) return bad('no space after timestamp', line);
-    time = Date.UTC(y, mo - 1, d, h, mi, s) + frac.ms - offsetMin * 60_000;
+    time = Date.UTC(yHi * 100 + yLo, mo - 1, d, h, mi, s) + frac.ms - offsetMin * 60_000;
     pos = i + 1;
   } else {
     // RFC 3164 / journal short: `Nov  3 12:57:23 ` or `Nov 03 12:57:23 `

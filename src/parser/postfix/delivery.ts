@@ -41,8 +41,9 @@ export function isLocalRelay(relay: string | null): boolean {
 }
 
 function childQueueIdOf(reply: string, relay: string | null): string | null {
-  const fw = reply.indexOf('forwarded as ');
-  if (fw >= 0) return queueIdAt(reply, fw + 13);
+  // local(8) writes exactly `forwarded as NEW` (local/forward.c); a remote reply that merely
+  // contains those words names someone else's queue.
+  if (reply.startsWith('forwarded as ')) return queueIdAt(reply, 13);
   const q = reply.lastIndexOf('queued as ');
   if (q < 0) return null;
   // A remote MTA's queue id is not ours; a content filter on loopback hands back our own,

@@ -123,16 +123,16 @@ export function decimalIn(text: string, start: number, end: number): number {
   return Number(text.slice(start, end));
 }
 
-/**
- * A `host[addr]` or `host[addr]:port` or `[addr]:port` at `start`. Fills `out` and returns
- * the index after it, or -1 when there is no bracketed address.
- */
 export interface NamAddr {
   host: string;
   ip: string;
   port: number | null;
 }
 
+/**
+ * A `host[addr]`, `host[addr]:port` or `[addr]:port` at `start`, before `limit`. Fills `out`
+ * and returns the index after it, or -1 when there is no bracketed address.
+ */
 export function namAddrAt(text: string, start: number, limit: number, out: NamAddr): number {
   const lb = text.indexOf('[', start);
   if (lb < 0 || lb >= limit) return -1;
@@ -149,7 +149,7 @@ export function namAddrAt(text: string, start: number, limit: number, out: NamAd
   if (text.charCodeAt(end) === 0x3a) {
     let j = end + 1;
     let n = 0;
-    while (j < limit) {
+    while (j < limit && j - end <= 5) {
       const d = text.charCodeAt(j) - 0x30;
       if (d < 0 || d > 9) break;
       n = n * 10 + d;
