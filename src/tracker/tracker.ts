@@ -54,7 +54,7 @@ export class Tracker {
     this.nextGenerationId = opts.nextGenerationId;
     this.nextDeliveryId = opts.nextDeliveryId;
     this.backend = opts.backend;
-    this.recentMs = opts.recentMs ?? 10 * 60_000;
+    this.recentMs = opts.recentMs ?? 60_000;
     this.staleMs = opts.staleMs ?? 7 * 24 * 3600_000;
     this.maxOpen = opts.maxOpen ?? 200_000;
     for (const g of opts.open ?? []) {
