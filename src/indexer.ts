@@ -38,7 +38,10 @@ export class Indexer {
     this.years = opts.years ?? new YearInference();
     this.onMalformed = opts.onMalformed ?? (() => {});
     const ids = opts.store.nextIds();
-    const since = Date.now() - (opts.reloadWindowMs ?? 10 * 24 * 3600_000);
+    // Measured from the newest message indexed, not from now: the log's clock is what matters when a
+    // daemon restarts on an old log, and a deferred message lives at most maximal_queue_lifetime (5 d).
+    const newest = opts.store.db.prepare(`SELECT last_seen FROM messages ORDER BY id DESC LIMIT 1`).pluck().get() as number | undefined;
+    const since = (newest ?? 0) - (opts.reloadWindowMs ?? 10 * 24 * 3600_000);
     this.tracker = new Tracker({
       nextGenerationId: ids.generation,
       nextDeliveryId: ids.delivery,
