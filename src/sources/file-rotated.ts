@@ -94,3 +94,65 @@ export async function findRotatedFile(
   await Promise.all(rest.map((c) => c.fh.close().catch(() => undefined)));
   return best ? { kind: best.kind, path: best.path, fh: best.fh } : null;
 }
+
+/** Real rotations (daily, or `postfix logrotate`) are far more than a second apart. */
+const SAME_MOMENT_MS = 1000;
+
+export interface LaterRotation extends RotatedFile {
+  id: FileIdentity;
+}
+
+/**
+ * Rotated siblings written after the file we stopped in, oldest first: when the log rotated more
+ * than once while we were down, the files in between hold lines nobody has read yet. A sibling is
+ * later when its mtime is, by more than SAME_MOMENT_MS (rotation keeps mtimes, gzip too; a file
+ * copied or compressed in the same moment as ours is not a later rotation). Copies of one file
+ * (`.1` beside `.1.gz` during compression) are read once; the live file and ours are excluded.
+ */
+export async function findLaterRotations(
+  livePath: string,
+  afterMtimeMs: number,
+  exclude: { dev: number; ino: number; fingerprint: string | null }[],
+): Promise<LaterRotation[]> {
+  const dir = dirname(livePath);
+  const base = basename(livePath);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const seen = new Set(exclude.map((e) => e.fingerprint).filter((f): f is string => !!f));
+  const found: Array<LaterRotation & { mtimeMs: number }> = [];
+  for (const name of names.filter((n) => isRotationName(base, n)).sort()) {
+    let fh: FileHandle;
+    try {
+      fh = await open(join(dir, name), 'r');
+    } catch {
+      continue;
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile() || st.mtimeMs <= afterMtimeMs + SAME_MOMENT_MS || exclude.some((e) => e.dev === st.dev && e.ino === st.ino)) throw new Error('skip');
+      const magic = Buffer.alloc(2);
+      const { bytesRead } = await fh.read(magic, 0, 2, 0);
+      const gz = isGzip(magic.subarray(0, bytesRead));
+      const fp = gz ? await fingerprintOfGzipHandle(fh) : await fingerprintOfHandle(fh);
+      if (fp === null) throw new Error('skip'); // empty or no complete first line: nothing to read
+      found.push({ kind: gz ? 'gzip' : 'plain', path: join(dir, name), fh, id: { dev: st.dev, ino: st.ino, fingerprint: fp }, mtimeMs: st.mtimeMs });
+    } catch {
+      await fh.close().catch(() => undefined);
+    }
+  }
+  found.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.kind === 'plain' ? -1 : 1));
+  const out: LaterRotation[] = [];
+  for (const f of found) {
+    if (seen.has(f.id.fingerprint)) {
+      await f.fh.close().catch(() => undefined);
+      continue;
+    }
+    seen.add(f.id.fingerprint);
+    out.push({ kind: f.kind, path: f.path, fh: f.fh, id: f.id });
+  }
+  return out;
+}

@@ -10,7 +10,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { fingerprintOfHandle } from './file-fingerprint.js';
-import { findRotatedFile, type FileIdentity } from './file-rotated.js';
+import { findLaterRotations, findRotatedFile, type FileIdentity } from './file-rotated.js';
 import { GzipSegment, PlainSegment, type Segment, type SegmentRead } from './file-segment.js';
 import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
 import type { LogSource, SourceChunk, SourceProblem } from './types.js';
@@ -245,6 +245,19 @@ export class FileSource implements LogSource {
     // A renamed plain file may still be written to by a writer that has not reopened yet.
     const drainUntil = found.kind === 'plain' && exclude === null ? this.now() + this.rotateWaitMs : null;
     this.backlog.push({ seg, id: { dev: cp.dev, ino: cp.ino, fingerprint: cp.fingerprint }, drainUntil });
+    // Rotated more than once while we were down: the files between the checkpoint's and the live one
+    // were never read. Read them whole, oldest first, before the live file.
+    const foundStat = await found.fh.stat();
+    const live = atPath && !(atPath.dev === cp.dev && atPath.ino === cp.ino) ? [{ dev: atPath.dev, ino: atPath.ino, fingerprint: null }] : [];
+    const later = await findLaterRotations(this.path, foundStat.mtimeMs, [
+      { dev: foundStat.dev, ino: foundStat.ino, fingerprint: cp.fingerprint || null },
+      ...live,
+    ]);
+    for (const r of later) {
+      this.report('rotated-while-down', `${r.path} was rotated while bounce-origin was not running; reading it whole`);
+      const s = r.kind === 'gzip' ? new GzipSegment(r.fh, 0, this.maxLineBytes) : new PlainSegment(r.fh, 0, this.maxLineBytes);
+      this.backlog.push({ seg: s, id: r.id, drainUntil: null });
+    }
   }
 
   private track(fh: FileHandle, st: Stats, offset: number, fingerprint: string | null): Current {

@@ -8,7 +8,8 @@
 // - a rotated file may be deleted only once all its lines were received.
 // - a writer writes whole lines, and rotation never splits a line half-written.
 // - copytruncate's copy and truncate are atomic here; lines written between them are lost for real.
-import { appendFile, copyFile, mkdtemp, readFile, rename, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+// - compression keeps the file's mtime, as gzip(1) does: the follower orders rotated files by it.
+import { appendFile, copyFile, mkdtemp, readFile, rename, rm, stat, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -16,6 +17,13 @@ import { describe, expect, it } from 'vitest';
 import { FileSource, type FileCheckpoint } from '../../src/sources/file.js';
 import { fingerprintOf } from '../../src/sources/file-fingerprint.js';
 import type { SourceProblem } from '../../src/sources/types.js';
+
+async function gzipKeepingMtime(file: string): Promise<void> {
+  const st = await stat(file);
+  await writeFile(`${file}.gz`, gzipSync(await readFile(file)));
+  await utimes(`${file}.gz`, st.atime, st.mtime);
+  await unlink(file);
+}
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -131,10 +139,7 @@ async function runSeed(seed: number, steps: number): Promise<{ ops: string[] }> 
       const postfixStyle = rnd() < 0.4;
       const name = postfixStyle ? `mail.log.20251103-1257${names++}` : pick([`mail.log.${names++}`, `mail.log-2025110${names++}`]);
       await rename(path, at(name));
-      if (postfixStyle) {
-        await writeFile(at(`${name}.gz`), gzipSync(await readFile(at(name))));
-        await unlink(at(name));
-      }
+      if (postfixStyle) await gzipKeepingMtime(at(name));
       rotated.push({ name: postfixStyle ? `${name}.gz` : name, lastIndex: liveHasLines ? liveLastIndex : -1, gz: postfixStyle });
       liveHasLines = false;
       if (rnd() < 0.7) await writeFile(path, '');
@@ -151,8 +156,7 @@ async function runSeed(seed: number, steps: number): Promise<{ ops: string[] }> 
       const plain = rotated.filter((f) => !f.gz);
       if (plain.length === 0) continue;
       const f = pick(plain);
-      await writeFile(at(`${f.name}.gz`), gzipSync(await readFile(at(f.name))));
-      await unlink(at(f.name));
+      await gzipKeepingMtime(at(f.name));
       f.name = `${f.name}.gz`;
       f.gz = true;
       ops.push(`gzip ${f.name}`);

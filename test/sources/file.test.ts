@@ -1,4 +1,4 @@
-import { appendFile, copyFile, mkdtemp, readFile, rename, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, readFile, rename, rm, stat, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -268,6 +268,26 @@ describe('FileSource restarting from a checkpoint', () => {
     expect(problems).toEqual([]);
   });
 
+  it('reads the files rotated between the checkpoint and the live file when the log rotated twice while down', async () => {
+    const cp = await firstRun();
+    await appendFile(P(), text(lines('a', 2, 3)));
+    await rename(P(), P('mail.log.1'));
+    await writeFile(P(), text(lines('m', 3)));
+    // The second rotation: .1 shifts to .2 and is gzipped later; the middle file becomes .1.
+    await rename(P('mail.log.1'), P('mail.log.2'));
+    const t = Date.now() / 1000;
+    await utimes(P('mail.log.2'), t - 120, t - 120);
+    await rename(P(), P('mail.log.1'));
+    await utimes(P('mail.log.1'), t - 60, t - 60);
+    await writeFile(P(), text(lines('b', 2)));
+    const src = source(cp);
+    const got = linesOf(await drain(src));
+    now += 500; // the renamed file may still be written to for rotateWaitMs
+    got.push(...linesOf(await drain(src)));
+    expect(got).toEqual([...lines('a', 2, 3), ...lines('m', 3), ...lines('b', 2)]);
+    expect(problems.map((p) => p.code)).toEqual(['rotated-while-down']);
+  });
+
   for (const name of ['mail.log.1.gz', 'mail.log-20251103.gz', 'mail.log.20251103-125723.gz']) {
     it(`finds the file gzipped while down as ${name} by its first line and skips offset bytes`, async () => {
       const cp = await firstRun();
@@ -275,6 +295,9 @@ describe('FileSource restarting from a checkpoint', () => {
       await writeFile(P(name), gzipSync(await readFile(P())));
       await unlink(P());
       await writeFile(P('mail.log.2.gz'), gzipSync(text(lines('older', 5)))); // another rotation, not ours
+      // An older rotation was last written before ours (rotation and gzip keep mtimes).
+      const past = new Date(Date.now() - 3600_000);
+      await utimes(P('mail.log.2.gz'), past, past);
       await writeFile(P(), text(lines('b', 2)));
       const src = source(cp);
       const got = await drain(src);
