@@ -1,6 +1,7 @@
 // `run`: wires the log source, the indexer, the SQS consumer and the sinks together and keeps them
 // going until the signal aborts. Every failure is logged as a named `op` and retried; only a failure
 // to start at all ends the process.
+import { statSync } from 'node:fs';
 import { SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -124,6 +125,14 @@ export class Daemon {
   }
 
   private async followLog(signal: AbortSignal): Promise<void> {
+    if (this.opts.config.source.type === 'file' && this.store.checkpoint(this.key) === null) {
+      // A first start reads the whole file: its mtime says which year its undated syslog lines are from.
+      try {
+        this.indexer.years.anchor(statSync(this.opts.config.source.path).mtimeMs);
+      } catch {
+        // Not there yet: its lines will be new, and the clock's year is right for them.
+      }
+    }
     const source =
       this.opts.source ??
       buildSource(this.opts.config, this.store.checkpoint(this.key), (p) => {
