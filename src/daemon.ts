@@ -113,6 +113,14 @@ export class Daemon {
         this.every(this.opts.statusEveryMs ?? 300_000, signal, () => this.status()),
       ]);
     } finally {
+      try {
+        // A clean stop reports the refusals still waiting for more of the log; after a crash they are
+        // found again in the database at the next start.
+        this.indexer.tracker.releaseAll();
+        this.emit(this.indexer.commit());
+      } catch (err) {
+        this.logger.error({ op: 'database-write-failed', err: (err as Error).message }, `final commit failed: ${(err as Error).message}`);
+      }
       this.status();
       this.store.close();
       this.logger.info({ op: 'stop' }, 'bounce-origin stopped');

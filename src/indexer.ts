@@ -42,11 +42,14 @@ export class Indexer {
     // daemon restarts on an old log, and a deferred message lives at most maximal_queue_lifetime (5 d).
     const newest = opts.store.db.prepare(`SELECT last_seen FROM messages ORDER BY id DESC LIMIT 1`).pluck().get() as number | undefined;
     const since = (newest ?? 0) - (opts.reloadWindowMs ?? 10 * 24 * 3600_000);
+    const open = opts.store.openGenerations(since, 100_000);
     this.tracker = new Tracker({
       nextGenerationId: ids.generation,
       nextDeliveryId: ids.delivery,
       backend: { getGeneration: (id) => opts.store.getGeneration(id) },
-      open: opts.store.openGenerations(since, 100_000),
+      open,
+      // Refusals held when the last run was killed: their rows are written, their events are not.
+      pendingRefusals: opts.store.unreportedRefusals(open),
     });
   }
 
@@ -76,7 +79,7 @@ export class Indexer {
   prepare(checkpoint?: Checkpoint): PreparedBatch {
     const changes = this.tracker.drain();
     const events: StoredEvent[] = changes.refused.map((r) => ({
-      event: refusalEvent(r.delivery, r.generation, this.tracker.origin(r.generation), r.permanent),
+      event: refusalEvent(r.delivery, r.generation, r.origin ?? this.tracker.origin(r.generation), r.permanent),
       at: r.delivery.at,
       dedupeKey: `log:${r.delivery.id}`,
       message: r.generation.id,

@@ -83,6 +83,8 @@ export async function ingestFiles(store: Store, files: string[], opts: Pick<Inge
       } catch (err) {
         throw new InputError(`cannot read ${file}: ${(err as Error).message}`);
       }
+      // The input ends with the last file: report the refusals still waiting for more of the log.
+      if (i === files.length - 1) indexer.tracker.releaseAll();
       rejects += indexer.commit().length;
       lineNo = 0;
     }

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrate } from './schema.js';
-import type { DeliveryRow, Generation } from '../tracker/types.js';
+import type { DeliveryRow, Generation, RefusedDelivery } from '../tracker/types.js';
 import type { EnrichedEvent } from '../events.js';
 
 export interface StoredEvent {
@@ -234,6 +234,27 @@ export class Store {
       )
       .all(sinceMs, limit) as GenRow[];
     return rows.map(toGeneration);
+  }
+
+  /**
+   * Refusals by a remote server (`said: 554 ...`) recorded for these generations whose event was never
+   * written: the daemon was killed while holding them.
+   */
+  unreportedRefusals(gens: Generation[]): RefusedDelivery[] {
+    if (gens.length === 0) return [];
+    const stmt = this.db.prepare(
+      `SELECT d.* FROM deliveries d WHERE d.message = ? AND d.status IN ('bounced', 'deferred')
+          AND NOT EXISTS (SELECT 1 FROM events e WHERE e.dedupe_key = 'log:' || d.id) ORDER BY d.id`,
+    );
+    const out: RefusedDelivery[] = [];
+    for (const g of gens) {
+      for (const r of stmt.all(g.id) as DeliveryDbRow[]) {
+        const d = toDelivery(r);
+        const code = /(?:^|said: )([45]\d\d)[ -]/.exec(d.reply);
+        if ((d.agent === 'smtp' || d.agent === 'lmtp') && code) out.push({ delivery: d, generation: g, permanent: d.status === 'bounced' });
+      }
+    }
+    return out.sort((a, b) => a.delivery.at - b.delivery.at || a.delivery.id - b.delivery.id);
   }
 
   getGeneration(id: number): Generation | undefined {

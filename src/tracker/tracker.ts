@@ -21,6 +21,10 @@ export interface TrackerOptions {
   staleMs?: number;
   /** Hard cap on open generations held in memory. */
   maxOpen?: number;
+  /** Refusals recorded but not reported when the tracker last stopped (see `holdMs`). */
+  pendingRefusals?: RefusedDelivery[];
+  /** How long (log time) a refusal waits for the lines that complete its origin, unless its queue file is removed first. */
+  holdMs?: number;
 }
 
 export interface TrackerStats {
@@ -40,6 +44,9 @@ export class Tracker {
   private dirty = new Set<Generation>();
   private deliveries: DeliveryRow[] = [];
   private refused: RefusedDelivery[] = [];
+  /** Refusals waiting for their origin to be complete, oldest first. */
+  private held: RefusedDelivery[] = [];
+  private readonly holdMs: number;
   private nextGenerationId: number;
   private nextDeliveryId: number;
   private readonly backend: TrackerBackend;
@@ -57,15 +64,24 @@ export class Tracker {
     this.recentMs = opts.recentMs ?? 60_000;
     this.staleMs = opts.staleMs ?? 7 * 24 * 3600_000;
     this.maxOpen = opts.maxOpen ?? 200_000;
+    this.holdMs = opts.holdMs ?? 60_000;
     for (const g of opts.open ?? []) {
       this.open.set(g.queueId, g);
       this.byId.set(g.id, g);
+    }
+    for (const r of opts.pendingRefusals ?? []) {
+      // Tie the refusal to the reloaded generation object, so its removal releases it.
+      const g = this.byId.get(r.generation.id);
+      this.held.push(g ? { ...r, generation: g } : r);
     }
   }
 
   apply(record: LogRecord, event: PostfixEvent): void {
     const t = record.time;
-    if (t > this.newestTime) this.newestTime = t;
+    if (t > this.newestTime) {
+      this.newestTime = t;
+      if (this.held.length > 0) this.releaseDue();
+    }
     switch (event.kind) {
       case 'client': {
         const g = this.touch(event.queueId, record);
@@ -122,6 +138,7 @@ export class Tracker {
         g.lastSeen = Math.max(g.lastSeen, t);
         this.dirty.add(g);
         this.open.delete(event.queueId);
+        if (this.held.length > 0) this.releaseOf(g);
         this.recent.delete(event.queueId);
         this.recent.set(event.queueId, g);
         return;
@@ -157,8 +174,39 @@ export class Tracker {
     }
     // Only a refusal the remote server spoke counts: `connect to ...: Connection refused` says nothing about the message.
     if (e.remoteReply && e.smtpCode !== null && e.smtpCode >= 400 && (e.status === 'bounced' || e.status === 'deferred')) {
-      this.refused.push({ delivery: row, generation: g, permanent: e.status === 'bounced' });
+      this.held.push({ delivery: row, generation: g, permanent: e.status === 'bounced' });
     }
+  }
+
+  // A refusal is reported once its queue file is removed or holdMs of log time have passed, with the
+  // origin known at that line of the log. Deciding by log position, never by when a batch happens to
+  // be written, makes the events the same whether the log is read by `ingest` or followed live
+  // across restarts; and the wait lets a content filter's `queued as` line, which can trail the
+  // child's refusal, link it to its real first hop first.
+  private releaseDue(): void {
+    const cutoff = this.newestTime - this.holdMs;
+    let i = 0;
+    while (i < this.held.length && this.held[i]!.delivery.at < cutoff) i++;
+    if (i > 0) for (const r of this.held.splice(0, i)) this.release(r);
+  }
+
+  private releaseOf(g: Generation): void {
+    const keep: RefusedDelivery[] = [];
+    for (const r of this.held) {
+      if (r.generation === g) this.release(r);
+      else keep.push(r);
+    }
+    this.held = keep;
+  }
+
+  private release(r: RefusedDelivery): void {
+    r.origin = this.origin(r.generation);
+    this.refused.push(r);
+  }
+
+  /** Reports every held refusal now: the input has ended (`ingest`) or the daemon stops cleanly. */
+  releaseAll(): void {
+    for (const r of this.held.splice(0)) this.release(r);
   }
 
   /** The open generation for this queue id, created on its first line. */

@@ -62,6 +62,8 @@ export interface RefusedDelivery {
   delivery: DeliveryRow;
   generation: Generation;
   permanent: boolean;
+  /** Resolved when the refusal is released (see Tracker), not when its line is read. */
+  origin?: Origin;
 }
 
 /** One commit's worth of changes. */
