@@ -154,4 +154,31 @@ describe('tracker', () => {
     expect(lookup(store, 'abc@mx')[0]!.uid).toBe(0);
     expect(lookup(store, 'nothing-here')).toEqual([]);
   });
+
+  it("reports a filter copy's refusal with the first hop even when the filter's `queued as` line comes after it", () => {
+    const { ingest } = memoryIndex();
+    const events = ingest(`
+      Dec  4 10:00:00 mx postfix/smtpd[100]: 8888888888A: client=app9.example.com[10.9.9.9], sasl_method=LOGIN, sasl_username=app9
+      Dec  4 10:00:01 mx postfix/smtpd[103]: 9999999999B: client=localhost[127.0.0.1]
+      Dec  4 10:00:01 mx postfix/smtp[105]: 9999999999B: to=<u@dest.example>, relay=ses[1.2.3.4]:587, delay=0.1, delays=0/0/0/0.1, dsn=5.0.0, status=bounced (host ses[1.2.3.4] said: 554 Message rejected: Email address is not verified. (in reply to end of DATA command))
+      Dec  4 10:00:01 mx postfix/smtp[104]: 8888888888A: to=<u@dest.example>, relay=127.0.0.1[127.0.0.1]:10024, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 9999999999B)
+      Dec  4 10:00:01 mx postfix/qmgr[102]: 8888888888A: removed
+      Dec  4 10:00:02 mx postfix/qmgr[102]: 9999999999B: removed
+    `);
+    expect(events.map((e) => [e.event, e.queueId, e.clientIp, e.saslUsername])).toEqual([['reject', '9999999999B', '10.9.9.9', 'app9']]);
+  });
+
+  it('holds a refusal at most a minute of log time when its queue file stays (a deferral), then reports it', () => {
+    const { ingest } = memoryIndex();
+    const first = ingest(`
+      Dec  4 10:00:00 mx postfix/smtpd[100]: 7777777777C: client=e.example[10.0.0.5]
+      Dec  4 10:00:01 mx postfix/smtp[104]: 7777777777C: to=<u@dest.example>, relay=ses[1.2.3.4]:587, delay=1, delays=0/0/0/1, dsn=4.0.0, status=deferred (host ses[1.2.3.4] said: 454 Throttling failure: Maximum sending rate exceeded. (in reply to end of DATA command))
+      Dec  4 10:00:30 mx postfix/smtpd[100]: 7777777777D: client=f.example[10.0.0.6]
+    `);
+    expect(first).toEqual([]);
+    const later = ingest(`
+      Dec  4 10:01:02 mx postfix/smtpd[100]: 7777777777E: client=g.example[10.0.0.7]
+    `);
+    expect(later.map((e) => [e.event, e.queueId, e.clientIp, e.status])).toEqual([['delay', '7777777777C', '10.0.0.5', '4.0.0']]);
+  });
 });
