@@ -32,10 +32,10 @@ const COMMANDS: Record<CommandName, Command> = {
       ),
   },
   lookup: {
-    options: { ...common, database: { type: 'string' } },
+    options: { ...common, database: { type: 'string' }, limit: { type: 'string' } },
     run: async (v, p) =>
       (await import('./commands/lookup.js')).lookupCommand(
-        { config: v.config as string | undefined, database: v.database as string | undefined },
+        { config: v.config as string | undefined, database: v.database as string | undefined, limit: v.limit as string | undefined },
         p,
       ),
   },

@@ -65,7 +65,7 @@ Do not ingest a file the running daemon follows: the database takes one writer a
 Options:
   --database DB   the SQLite file to write (default: "database" from the config)
 `,
-  lookup: `Usage: bounce-origin lookup [--config FILE] [--database DB] ID
+  lookup: `Usage: bounce-origin lookup [--config FILE] [--database DB] [--limit N] ID
 
 Prints, as a JSON array newest first, every indexed message that ID names, with its origin (the client
 IP, hostname, SASL user or local uid that handed it to this MTA, even across content-filter hops), its
@@ -74,6 +74,7 @@ delivery attempts and its parent/child queue files. ID may be:
   a Message-ID           <6908ab66.sKstWi24GnruRFNe%test@www.non-97.net>   (brackets optional)
   a Postfix queue id     084A213D8DD   (queue ids are reused: you may get several)
   a recipient address    bounce@simulator.amazonses.com
+At most --limit messages are printed (default 100, the newest); stderr says when there were more.
 Exit status: 0 when something was found, 1 when nothing was.
 `,
   annotate: `Usage: bounce-origin annotate [--config FILE] [--database DB] [FILE]

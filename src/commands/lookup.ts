@@ -42,7 +42,8 @@ export interface LookupResult {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function lookup(store: Store, id: string): LookupResult[] {
+/** Newest first, at most `limit` messages (default 100): an address can have thousands. */
+export function lookup(store: Store, id: string, limit = 100): LookupResult[] {
   const q = id.trim();
   const found = new Map<number, { g: Generation; keys: LookupKey[] }>();
   const add = (gens: Generation[], key: LookupKey) => {
@@ -55,10 +56,11 @@ export function lookup(store: Store, id: string): LookupResult[] {
   add(store.generationsBySesId(q), 'ses-id');
   add(store.generationsByMessageId(bareMessageId(q)), 'message-id');
   add(store.generationsByQueueId(q), 'queue-id');
-  if (q.includes('@')) add(store.generationsByRecipient(q.replace(/^<(.*)>$/, '$1')), 'recipient');
+  if (q.includes('@')) add(store.generationsByRecipient(q.replace(/^<(.*)>$/, '$1'), limit + 1), 'recipient');
   const get = (gid: number) => store.getGeneration(gid);
   return [...found.values()]
     .sort((a, b) => b.g.firstSeen - a.g.firstSeen || b.g.id - a.g.id)
+    .slice(0, limit)
     .map(({ g, keys }) => {
       const parent = g.parentId === null ? undefined : get(g.parentId);
       return {
@@ -95,17 +97,23 @@ export function lookup(store: Store, id: string): LookupResult[] {
 }
 
 export async function lookupCommand(
-  opts: { config?: string; database?: string; stdout?: (s: string) => void },
+  opts: { config?: string; database?: string; limit?: string; stdout?: (s: string) => void; stderr?: (s: string) => void },
   args: string[],
 ): Promise<number> {
+  const limit = opts.limit === undefined ? 100 : Number(opts.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`lookup: --limit must be a whole number >= 1, got "${opts.limit}"`);
   if (args.length !== 1 || args[0]!.trim() === '') {
     throw new UsageError('lookup: give exactly one ID: an SES message id, a Message-ID, a queue id or a recipient (see bounce-origin lookup --help)');
   }
   const config = loadConfig(opts.config);
   const store = new Store(opts.database ?? config.database, { readonly: true });
   try {
-    const results = lookup(store, args[0]!);
+    const found = lookup(store, args[0]!, limit + 1);
+    const results = found.slice(0, limit);
     (opts.stdout ?? ((s: string) => process.stdout.write(s)))(`${JSON.stringify(results, null, 2)}\n`);
+    if (found.length > limit) {
+      (opts.stderr ?? ((s: string) => process.stderr.write(s)))(`more than ${limit} messages match; showing the newest ${limit} (--limit N for more)\n`);
+    }
     return results.length > 0 ? 0 : 1;
   } finally {
     store.close();

@@ -188,7 +188,8 @@ export class Store {
       genBySes: db.prepare(`SELECT DISTINCT message FROM deliveries WHERE ses_message_id = ?`),
       genByMessageId: db.prepare(`SELECT id FROM messages WHERE message_id = ?`),
       genByQueueId: db.prepare(`SELECT id FROM messages WHERE queue_id = ?`),
-      genByRecipient: db.prepare(`SELECT DISTINCT message FROM deliveries WHERE recipient = ? COLLATE NOCASE`),
+      // Newest first and bounded: a much-used address (a test mailbox, a role account) has thousands.
+      genByRecipient: db.prepare(`SELECT DISTINCT message FROM deliveries WHERE recipient = ? COLLATE NOCASE ORDER BY message DESC LIMIT ?`),
       deliveriesOf: db.prepare(`SELECT * FROM deliveries WHERE message = ? ORDER BY at, id`),
       childrenOf: db.prepare(`SELECT ${GEN_COLUMNS} FROM messages WHERE parent_id = ?`),
       getCheckpoint: db.prepare(`SELECT value FROM checkpoints WHERE source = ?`),
@@ -405,8 +406,9 @@ export class Store {
     return this.gens((this.stmts.genByQueueId.all(id) as { id: number }[]).map((r) => r.id));
   }
 
-  generationsByRecipient(address: string): Generation[] {
-    return this.gens((this.stmts.genByRecipient.all(address) as { message: number }[]).map((r) => r.message));
+  /** The newest `limit` generations that had a delivery attempt to `address` (any letter case). */
+  generationsByRecipient(address: string, limit = 1000): Generation[] {
+    return this.gens((this.stmts.genByRecipient.all(address, limit) as { message: number }[]).map((r) => r.message));
   }
 
   deliveriesOf(generationId: number): DeliveryRow[] {

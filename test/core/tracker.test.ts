@@ -153,6 +153,13 @@ describe('tracker', () => {
     expect(lookup(store, '<abc@mx>')[0]!.matchedBy).toEqual(['message-id']);
     expect(lookup(store, 'abc@mx')[0]!.uid).toBe(0);
     expect(lookup(store, 'nothing-here')).toEqual([]);
+    ingest(`
+      Dec  4 11:00:00 mx postfix/pickup[100]: 7777777777B: uid=0 from=<root@mx>
+      Dec  4 11:00:01 mx postfix/smtp[104]: 7777777777B: to=<someone@dest.example>, relay=ses[1.2.3.4]:587, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 Ok ${SES(9)})
+    `);
+    // Newest first, and bounded.
+    expect(lookup(store, 'someone@dest.example').map((m) => m.queueId)).toEqual(['7777777777B', '7777777777A']);
+    expect(lookup(store, 'someone@dest.example', 1).map((m) => m.queueId)).toEqual(['7777777777B']);
   });
 
   it("reports a filter copy's refusal with the first hop even when the filter's `queued as` line comes after it", () => {
