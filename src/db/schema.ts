@@ -26,11 +26,20 @@ const MIGRATIONS: readonly string[] = [
     size INTEGER,
     nrcpt INTEGER,
     parent_id INTEGER,
-    relation TEXT
+    relation TEXT,
+    -- keyOf(queue_id) and keyOf(message_id) (src/db/keys.ts): what the lookups search by.
+    queue_key INTEGER NOT NULL,
+    message_key INTEGER
   );
-  CREATE INDEX messages_queue_id ON messages (queue_id, first_seen);
-  CREATE INDEX messages_message_id ON messages (message_id) WHERE message_id IS NOT NULL;
+  CREATE INDEX messages_queue_key ON messages (queue_key);
+  CREATE INDEX messages_message_key ON messages (message_key) WHERE message_key IS NOT NULL;
   CREATE INDEX messages_parent_id ON messages (parent_id) WHERE parent_id IS NOT NULL;
+
+  -- Strings that repeat on most rows (relay host[address]:port), stored once and referred to by id.
+  CREATE TABLE names (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  );
 
   CREATE TABLE deliveries (
     id INTEGER PRIMARY KEY,
@@ -39,17 +48,20 @@ const MIGRATIONS: readonly string[] = [
     agent TEXT,
     recipient TEXT NOT NULL,
     orig_to TEXT,
-    relay TEXT,
+    relay INTEGER, -- names.id (no REFERENCES: enforcing it would cost a lookup per insert)
     delay REAL,
     dsn TEXT,
     status TEXT NOT NULL,
     reply TEXT,
     ses_message_id TEXT,
-    child_queue_id TEXT
+    child_queue_id TEXT,
+    -- keyOf(ses_message_id) and keyOf(recipient), the latter matching in any letter case.
+    ses_key INTEGER,
+    recipient_key INTEGER NOT NULL
   );
   CREATE INDEX deliveries_message ON deliveries (message);
-  CREATE INDEX deliveries_ses_message_id ON deliveries (ses_message_id) WHERE ses_message_id IS NOT NULL;
-  CREATE INDEX deliveries_recipient ON deliveries (recipient COLLATE NOCASE);
+  CREATE INDEX deliveries_ses_key ON deliveries (ses_key) WHERE ses_key IS NOT NULL;
+  CREATE INDEX deliveries_recipient_key ON deliveries (recipient_key, message);
 
   -- Every SQS message or annotate input we accepted, good or bad, so nothing is lost silently.
   CREATE TABLE notifications (
