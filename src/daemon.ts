@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import { SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
+import { abortableSleep } from './sleep.js';
 import type { Config } from './config.js';
 import { Store } from './db/store.js';
 import { Indexer, type PreparedBatch } from './indexer.js';
@@ -30,19 +31,6 @@ export interface DaemonOptions {
   now?: () => number;
 }
 
-/** Waits ms, or less if the signal aborts; never rejects. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export function sourceKey(config: Config): string {
   const s = config.source;
@@ -168,7 +156,7 @@ export class Daemon {
         );
         // On shutdown the batch is abandoned uncommitted: its lines are read again at the next start.
         if (signal.aborted) return;
-        await sleep(delay, signal);
+        await abortableSleep(delay, signal);
         if (signal.aborted) return;
       }
     }
@@ -236,7 +224,7 @@ export class Daemon {
   private async every(ms: number, signal: AbortSignal, fn: () => void | Promise<void>, first = false): Promise<void> {
     if (first && !signal.aborted) await this.guard(fn);
     while (!signal.aborted) {
-      await sleep(ms, signal);
+      await abortableSleep(ms, signal);
       if (signal.aborted) break;
       await this.guard(fn);
     }

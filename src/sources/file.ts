@@ -13,6 +13,7 @@ import { fingerprintOfHandle } from './file-fingerprint.js';
 import { findLaterRotations, findRotatedFile, type FileIdentity } from './file-rotated.js';
 import { GzipSegment, PlainSegment, type Segment, type SegmentRead } from './file-segment.js';
 import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
+import { abortableSleep } from '../sleep.js';
 import type { LogSource, SourceChunk, SourceProblem } from './types.js';
 
 /** Where to resume: JSON-serialisable, stored by the indexer with the rows of the chunk. */
@@ -74,18 +75,6 @@ interface Current extends Tracked {
   seg: PlainSegment;
 }
 
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 function errCode(err: unknown): string {
   const code = (err as NodeJS.ErrnoException)?.code;
@@ -126,7 +115,7 @@ export class FileSource implements LogSource {
     this.maxChunkLines = opts.maxChunkLines ?? 5000;
     this.maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.now = opts.now ?? Date.now;
-    this.sleep = opts.sleep ?? defaultSleep;
+    this.sleep = opts.sleep ?? abortableSleep;
     if (!Number.isInteger(this.maxChunkLines) || this.maxChunkLines < 1) {
       throw new Error(`maxChunkLines must be a positive integer, got ${String(opts.maxChunkLines)}`);
     }

@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LogRecord } from '../parser/types.js';
+import { abortableSleep } from '../sleep.js';
 import type { LogSource, SourceChunk, SourceProblem } from './types.js';
 
 export interface JournaldCheckpoint {
@@ -181,18 +182,6 @@ export function backoffDelay(failures: number, backoff: JournaldBackoff): number
   return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, failures - 1));
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 type NextLine = { line: string } | 'timeout' | 'end' | 'abort';
 

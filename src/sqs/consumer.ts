@@ -4,6 +4,7 @@
 // run() never throws and never spins: every failure is reported through onEvent and followed by an
 // exponential backoff with full jitter.
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { abortableSleep } from '../sleep.js';
 
 export type Outcome = 'delete' | 'keep';
 
@@ -241,22 +242,6 @@ export function backoffDelay(failures: number, random: () => number, baseMs: num
   const ceiling = Math.min(capMs, baseMs * 2 ** exponent);
   const r = Math.min(Math.max(random(), 0), 1);
   return Math.floor(r * ceiling);
-}
-
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export function describeError(e: unknown): ErrorInfo {
