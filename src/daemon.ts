@@ -132,9 +132,14 @@ export class Daemon {
     const source =
       this.opts.source ??
       buildSource(this.opts.config, this.store.checkpoint(this.key), (p) => {
-        this.logger.warn({ op: 'source-problem', code: p.code, path: p.path }, p.message);
+        // Right after a rotation the new log is often not there until the next line is logged
+        // (Postfix's own maillog_file): routine then, worth a warning only before any line was read.
+        const level = p.code === 'missing' && readAny ? 'info' : 'warn';
+        this.logger[level]({ op: 'source-problem', code: p.code, path: p.path }, p.message);
       });
+    let readAny = false;
     for await (const chunk of source.chunks(signal)) {
+      readAny = true;
       this.indexer.feed(chunk.items);
       const batch = this.indexer.prepare({ source: this.key, value: chunk.checkpoint });
       await this.writeBatch(batch, signal);
