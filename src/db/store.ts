@@ -315,23 +315,33 @@ export class Store {
   async bulkLoad<T>(expectedMessages: number, fn: () => Promise<T>): Promise<T> {
     const existing = (this.db.prepare(`SELECT coalesce(max(id), 0) - coalesce(min(id), 0) AS n FROM messages`).get() as { n: number }).n;
     const rebuild = expectedMessages > existing;
-    this.db.exec('BEGIN IMMEDIATE');
+    // Into an empty index, a rollback journal beats WAL: WAL writes every page twice (to the log, then
+    // to the database at the checkpoint), a rollback journal only copies pages that existed before, of
+    // which there are hardly any. Readers wait meanwhile, but an empty index has nothing to show them.
+    // Another open connection makes SQLite refuse the switch; then the load simply stays in WAL.
+    const empty = this.path !== ':memory:' && !this.db.prepare(`SELECT EXISTS (SELECT 1 FROM messages) AS e`).pluck().get();
+    const journal = empty ? (this.db.pragma('journal_mode = DELETE', { simple: true }) as string) : 'wal';
     try {
-      // Read from sqlite_master rather than listing them here: the schema stays in one place.
-      const indexes = rebuild
-        ? (this.db
-            .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('messages', 'deliveries')`)
-            .all() as { name: string; sql: string }[])
-        : [];
-      for (const i of indexes) this.db.exec(`DROP INDEX "${i.name}"`);
-      const result = await fn();
-      for (const i of indexes) this.db.exec(i.sql);
-      this.db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      this.nameIds = null;
-      throw err;
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        // Read from sqlite_master rather than listing them here: the schema stays in one place.
+        const indexes = rebuild
+          ? (this.db
+              .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('messages', 'deliveries')`)
+              .all() as { name: string; sql: string }[])
+          : [];
+        for (const i of indexes) this.db.exec(`DROP INDEX "${i.name}"`);
+        const result = await fn();
+        for (const i of indexes) this.db.exec(i.sql);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        this.nameIds = null;
+        throw err;
+      }
+    } finally {
+      if (journal !== 'wal') this.db.pragma('journal_mode = WAL');
     }
   }
 
