@@ -29,6 +29,8 @@ export interface TrackerOptions {
 
 export interface TrackerStats {
   open: number;
+  /** Generations held in memory: the open and recently removed ones, and their ancestors. */
+  memory: number;
   generations: number;
   deliveries: number;
   evicted: number;
@@ -40,7 +42,15 @@ export class Tracker {
   private readonly open = new Map<string, Generation>();
   /** Removed generations, insertion-ordered by removal, for late links. */
   private readonly recent = new Map<string, Generation>();
+  /**
+   * Every generation in memory: the open and recent ones, and the ancestors of those. An ancestor is
+   * kept while a descendant is (`pins` counts its children in memory), so walking to the origin never
+   * needs the backend for a generation this tracker made, even one long removed: a deferred message
+   * can be refused hours after its filter's first pass was removed, and `ingest` writes its rows from
+   * another thread, out of sight of the backend.
+   */
   private readonly byId = new Map<number, Generation>();
+  private readonly pins = new Map<number, number>();
   private dirty = new Set<Generation>();
   private deliveries: DeliveryRow[] = [];
   private refused: RefusedDelivery[] = [];
@@ -55,7 +65,7 @@ export class Tracker {
   private readonly maxOpen: number;
   private newestTime = 0;
   private lastSweep = 0;
-  readonly stats: TrackerStats = { open: 0, generations: 0, deliveries: 0, evicted: 0 };
+  readonly stats: TrackerStats = { open: 0, memory: 0, generations: 0, deliveries: 0, evicted: 0 };
 
   constructor(opts: TrackerOptions) {
     this.nextGenerationId = opts.nextGenerationId;
@@ -69,6 +79,7 @@ export class Tracker {
       this.open.set(g.queueId, g);
       this.byId.set(g.id, g);
     }
+    for (const g of opts.open ?? []) if (g.parentId !== null && this.byId.has(g.parentId)) this.pin(g.parentId);
     for (const r of opts.pendingRefusals ?? []) {
       // Tie the refusal to the reloaded generation object, so its removal releases it.
       const g = this.byId.get(r.generation.id);
@@ -139,8 +150,10 @@ export class Tracker {
         this.dirty.add(g);
         this.open.delete(event.queueId);
         if (this.held.length > 0) this.releaseOf(g);
+        const older = this.recent.get(event.queueId);
         this.recent.delete(event.queueId);
         this.recent.set(event.queueId, g);
+        if (older !== undefined) this.forget(older);
         return;
       }
       case 'reject':
@@ -272,9 +285,39 @@ export class Tracker {
       if (g === child) return;
       g = g.parentId === null ? undefined : this.generation(g.parentId);
     }
+    const before = child.parentId;
     child.parentId = parent.id;
     child.relation = relation;
     this.dirty.add(child);
+    this.pin(parent.id);
+    if (before !== null) this.unpin(before);
+  }
+
+  private pin(id: number): void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+  }
+
+  private unpin(id: number): void {
+    const n = this.pins.get(id);
+    if (n === undefined) return;
+    if (n > 1) {
+      this.pins.set(id, n - 1);
+      return;
+    }
+    this.pins.delete(id);
+    const g = this.byId.get(id);
+    if (g !== undefined) this.forget(g);
+  }
+
+  private alive(g: Generation): boolean {
+    return this.open.get(g.queueId) === g || this.recent.get(g.queueId) === g || this.pins.has(g.id);
+  }
+
+  /** Drops a generation that left `open` and `recent` from memory, unless a descendant still needs it; then its parent, likewise. */
+  private forget(g: Generation): void {
+    if (this.alive(g) || this.byId.get(g.id) !== g) return;
+    this.byId.delete(g.id);
+    if (g.parentId !== null && this.byId.has(g.parentId)) this.unpin(g.parentId);
   }
 
   private generation(id: number): Generation | undefined {
@@ -298,6 +341,7 @@ export class Tracker {
     this.refused = [];
     this.sweep();
     this.stats.open = this.open.size;
+    this.stats.memory = this.byId.size;
     return changes;
   }
 
@@ -306,7 +350,7 @@ export class Tracker {
     for (const [qid, g] of this.recent) {
       if (now - (g.removedAt ?? g.lastSeen) <= this.recentMs) break;
       this.recent.delete(qid);
-      if (this.open.get(qid) !== g) this.byId.delete(g.id);
+      this.forget(g);
     }
     const overfull = this.open.size > this.maxOpen;
     if (!overfull && now - this.lastSweep < 3600_000) return;
@@ -314,7 +358,7 @@ export class Tracker {
     for (const [qid, g] of this.open) {
       if (!(now - g.lastSeen > this.staleMs || this.open.size > this.maxOpen)) continue;
       this.open.delete(qid);
-      if (this.recent.get(qid) !== g) this.byId.delete(g.id);
+      this.forget(g);
       this.stats.evicted++;
     }
   }
