@@ -3,8 +3,8 @@
 import { parseLine, parseRecord } from './parser/index.js';
 import { YearInference } from './parser/year.js';
 import type { LogRecord } from './parser/types.js';
-import { Tracker } from './tracker/tracker.js';
-import type { DeliveryRow, Generation } from './tracker/types.js';
+import { Tracker, type TrackerBackend } from './tracker/tracker.js';
+import type { DeliveryRow, Generation, RefusedDelivery } from './tracker/types.js';
 import { refusalEvent, type EnrichedEvent } from './events.js';
 import type { Checkpoint, Store, StoredEvent } from './db/store.js';
 
@@ -26,30 +26,53 @@ export interface IndexerOptions {
   reloadWindowMs?: number;
 }
 
-export class Indexer {
+/** Where the index left off: what a tracker needs to carry on from it. Plain data, so it can cross to a worker thread. */
+export interface IndexerStart {
+  nextGenerationId: number;
+  nextDeliveryId: number;
+  open: Generation[];
+  pendingRefusals: RefusedDelivery[];
+}
+
+export function indexerStart(store: Store, reloadWindowMs = 10 * 24 * 3600_000): IndexerStart {
+  const ids = store.nextIds();
+  // Measured from the newest message indexed, not from now: the log's clock is what matters when a
+  // daemon restarts on an old log, and a deferred message lives at most maximal_queue_lifetime (5 d).
+  const newest = store.db.prepare(`SELECT last_seen FROM messages ORDER BY id DESC LIMIT 1`).pluck().get() as number | undefined;
+  const open = store.openGenerations((newest ?? 0) - reloadWindowMs, 100_000);
+  return {
+    nextGenerationId: ids.generation,
+    nextDeliveryId: ids.delivery,
+    open,
+    // Refusals held when the last run was killed: their rows are written, their events are not.
+    pendingRefusals: store.unreportedRefusals(open),
+  };
+}
+
+export interface LogIndexerOptions {
+  start: IndexerStart;
+  /** Generations written before `start`, for origins that reach past what the tracker holds. */
+  backend: TrackerBackend;
+  years?: YearInference;
+  onMalformed?: (reason: string, line: string, indexInFeed: number) => void;
+}
+
+/** Parses and tracks, and hands over batches of rows; writing them is someone else's job (see Indexer). */
+export class LogIndexer {
   readonly stats: IndexStats = { lines: 0, events: 0, ignored: 0, malformed: 0 };
   readonly tracker: Tracker;
   readonly years: YearInference;
-  private readonly store: Store;
   private readonly onMalformed: (reason: string, line: string, indexInFeed: number) => void;
 
-  constructor(opts: IndexerOptions) {
-    this.store = opts.store;
+  constructor(opts: LogIndexerOptions) {
     this.years = opts.years ?? new YearInference();
     this.onMalformed = opts.onMalformed ?? (() => {});
-    const ids = opts.store.nextIds();
-    // Measured from the newest message indexed, not from now: the log's clock is what matters when a
-    // daemon restarts on an old log, and a deferred message lives at most maximal_queue_lifetime (5 d).
-    const newest = opts.store.db.prepare(`SELECT last_seen FROM messages ORDER BY id DESC LIMIT 1`).pluck().get() as number | undefined;
-    const since = (newest ?? 0) - (opts.reloadWindowMs ?? 10 * 24 * 3600_000);
-    const open = opts.store.openGenerations(since, 100_000);
     this.tracker = new Tracker({
-      nextGenerationId: ids.generation,
-      nextDeliveryId: ids.delivery,
-      backend: { getGeneration: (id) => opts.store.getGeneration(id) },
-      open,
-      // Refusals held when the last run was killed: their rows are written, their events are not.
-      pendingRefusals: opts.store.unreportedRefusals(open),
+      nextGenerationId: opts.start.nextGenerationId,
+      nextDeliveryId: opts.start.nextDeliveryId,
+      backend: opts.backend,
+      open: opts.start.open,
+      pendingRefusals: opts.start.pendingRefusals,
     });
   }
 
@@ -86,6 +109,21 @@ export class Indexer {
       notification: null,
     }));
     return { generations: changes.generations, deliveries: changes.deliveries, events, checkpoint };
+  }
+}
+
+/** A LogIndexer that writes its batches to the store, each with the source checkpoint it covers. */
+export class Indexer extends LogIndexer {
+  private readonly store: Store;
+
+  constructor(opts: IndexerOptions) {
+    super({
+      start: indexerStart(opts.store, opts.reloadWindowMs),
+      backend: { getGeneration: (id) => opts.store.getGeneration(id) },
+      years: opts.years,
+      onMalformed: opts.onMalformed,
+    });
+    this.store = opts.store;
   }
 
   /** Writes a prepared batch in one transaction; returns the relay refusals newly recorded, for the event log. */

@@ -131,6 +131,18 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/**
+ * The indexes `ingest` drops before a large load and builds again at the end. Their keys are hashes,
+ * so keeping them up to date row by row is a random B-tree insert each; one sort at the end is cheaper.
+ * The others take their keys in nearly ascending order (new ids) and cost less to keep than to rebuild.
+ */
+export const BULK_REBUILT_INDEXES: readonly string[] = [
+  'messages_queue_key',
+  'messages_message_key',
+  'deliveries_ses_key',
+  'deliveries_recipient_key',
+];
+
 /** Brings the database up to SCHEMA_VERSION; refuses one written by a newer bounce-origin. */
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;

@@ -4,8 +4,9 @@ import Database from 'better-sqlite3';
 import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { migrate } from './schema.js';
+import { BULK_REBUILT_INDEXES, migrate } from './schema.js';
 import { keyOf, keyOrNull } from './keys.js';
+import { DELIVERY_NUMBERS, DELIVERY_STRINGS, GEN_NUMBERS, GEN_STRINGS, type PackedRows } from './packed.js';
 import type { DeliveryRow, Generation, RefusedDelivery } from '../tracker/types.js';
 import type { EnrichedEvent } from '../events.js';
 
@@ -308,9 +309,44 @@ export class Store {
   }
 
   /**
+   * Writes rows packed by packRows (ingest's tracking thread made them) and their events, all or
+   * nothing. Returns the events newly stored.
+   */
+  writePacked(rows: PackedRows, events: StoredEvent[]): StoredEvent[] {
+    const upsertGen = this.writable(this.stmts.upsertGen);
+    const insertDelivery = this.writable(this.stmts.insertDelivery);
+    const s = JSON.parse(rows.strings) as Array<string | null>;
+    const x = rows.numbers;
+    if (s.length !== rows.generations * GEN_STRINGS + rows.deliveries * DELIVERY_STRINGS) {
+      throw new StoreError(`packed rows hold ${s.length} strings, not the ${rows.generations} generations and ${rows.deliveries} deliveries they claim`);
+    }
+    // NaN stands for null.
+    const v = (i: number): number | null => (x[i]! !== x[i]! ? null : x[i]!);
+    return this.transaction(() => {
+      let n = 0;
+      let k = 0;
+      for (let i = 0; i < rows.generations; i++, n += GEN_NUMBERS, k += GEN_STRINGS) {
+        const queueId = s[k]!;
+        const messageId = s[k + 9] ?? null;
+        upsertGen.run(x[n], queueId, s[k + 1], x[n + 1], x[n + 2], v(n + 3), s[k + 2], s[k + 3], v(n + 4), s[k + 4], s[k + 5],
+          s[k + 6], s[k + 7], v(n + 5), s[k + 8], messageId, v(n + 6), v(n + 7), v(n + 8), s[k + 10], keyOf(queueId),
+          keyOrNull(messageId));
+      }
+      for (let i = 0; i < rows.deliveries; i++, n += DELIVERY_NUMBERS, k += DELIVERY_STRINGS) {
+        const recipient = s[k + 1]!;
+        const sesMessageId = s[k + 7] ?? null;
+        insertDelivery.run(x[n], x[n + 1], x[n + 2], s[k], recipient, s[k + 2], this.nameId(s[k + 3] ?? null), v(n + 3), s[k + 4],
+          s[k + 5], compactReply(s[k + 6]!, sesMessageId), sesMessageId, s[k + 8], keyOrNull(sesMessageId), keyOf(recipient));
+      }
+      return this.insertEvents(events);
+    });
+  }
+
+  /**
    * Runs a bulk load (`ingest`) as one transaction. When the load is large next to what the index
-   * already holds, the secondary indexes are dropped first and rebuilt at the end: sorting once beats
-   * millions of random B-tree inserts. A failure rolls everything back, indexes included.
+   * already holds, the indexes on hashed keys (BULK_REBUILT_INDEXES) are dropped first and built again
+   * at the end: sorting once beats a random B-tree insert per row. A failure rolls everything back,
+   * indexes included.
    */
   async bulkLoad<T>(expectedMessages: number, fn: () => Promise<T>): Promise<T> {
     const existing = (this.db.prepare(`SELECT coalesce(max(id), 0) - coalesce(min(id), 0) AS n FROM messages`).get() as { n: number }).n;
@@ -324,15 +360,15 @@ export class Store {
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        // Read from sqlite_master rather than listing them here: the schema stays in one place.
-        const indexes = rebuild
-          ? (this.db
-              .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('messages', 'deliveries')`)
-              .all() as { name: string; sql: string }[])
+        // The definitions come from sqlite_master: the schema stays in one place.
+        const dropped = rebuild
+          ? (this.db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index'`).all() as { name: string; sql: string }[]).filter((i) =>
+              BULK_REBUILT_INDEXES.includes(i.name),
+            )
           : [];
-        for (const i of indexes) this.db.exec(`DROP INDEX "${i.name}"`);
+        for (const i of dropped) this.db.exec(`DROP INDEX "${i.name}"`);
         const result = await fn();
-        for (const i of indexes) this.db.exec(i.sql);
+        for (const i of dropped) this.db.exec(i.sql);
         this.db.exec('COMMIT');
         return result;
       } catch (err) {
