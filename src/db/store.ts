@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BULK_REBUILT_INDEXES, migrate } from './schema.js';
 import { keyOf, keyOrNull } from './keys.js';
-import { DELIVERY_NUMBERS, DELIVERY_STRINGS, GEN_NUMBERS, GEN_STRINGS, type PackedRows } from './packed.js';
+import { DELIVERY_NUMBERS, DELIVERY_STRINGS, GEN_NUMBERS, GEN_STRINGS, compactReply, type PackedRows } from './packed.js';
 import type { DeliveryRow, Generation, RefusedDelivery } from '../tracker/types.js';
 import type { EnrichedEvent } from '../events.js';
 
@@ -88,13 +88,6 @@ function toDelivery(r: Cell[], relay: string | null): DeliveryRow {
   };
 }
 
-/**
- * Most relayed deliveries say exactly `250 Ok <ses-id>`; storing the id twice would be a fifth of the
- * delivery table. Such replies are stored as NULL and rebuilt on read.
- */
-function compactReply(reply: string, sesMessageId: string | null): string | null {
-  return sesMessageId !== null && reply.length === sesMessageId.length + 7 && reply === `250 Ok ${sesMessageId}` ? null : reply;
-}
 
 export interface OpenOptions {
   readonly?: boolean;
@@ -158,9 +151,7 @@ export class Store {
         ? null
         : db.prepare(`INSERT OR IGNORE INTO events (at, recorded_at, event, recipient, ses_message_id, message_id, queue_id,
             client_ip, client_host, sasl_username, uid, sender, bounce_type, bounce_sub_type, status, diagnostic_code,
-            matched_by, message, notification, dedupe_key) VALUES (@at, @recordedAt, @event, @recipient, @sesMessageId,
-            @messageId, @queueId, @clientIp, @clientHost, @saslUsername, @uid, @sender, @bounceType, @bounceSubType,
-            @status, @diagnosticCode, @matchedBy, @message, @notification, @dedupeKey)`),
+            matched_by, message, notification, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       setCheckpoint: opts.readonly
         ? null
         : db.prepare(`INSERT INTO checkpoints (source, value, updated_at) VALUES (?, ?, ?)
@@ -311,7 +302,7 @@ export class Store {
         const recipient = s[k + 1]!;
         const sesMessageId = s[k + 7] ?? null;
         insertDelivery.run(x[n], x[n + 1], x[n + 2], s[k], recipient, s[k + 2], this.nameId(s[k + 3] ?? null), v(n + 3), s[k + 4],
-          s[k + 5], compactReply(s[k + 6]!, sesMessageId), sesMessageId, s[k + 8], keyOrNull(sesMessageId), keyOf(recipient));
+          s[k + 5], s[k + 6], sesMessageId, s[k + 8], keyOrNull(sesMessageId), keyOf(recipient));
       }
       return this.insertEvents(events);
     });
@@ -372,28 +363,10 @@ export class Store {
     const now = Date.now();
     for (const e of events) {
       const ev = e.event;
-      const info = insertEvent.run({
-        at: e.at,
-        recordedAt: now,
-        event: ev.event,
-        recipient: ev.recipient,
-        sesMessageId: ev.sesMessageId,
-        messageId: ev.messageId,
-        queueId: ev.queueId,
-        clientIp: ev.clientIp,
-        clientHost: ev.clientHost,
-        saslUsername: ev.saslUsername,
-        uid: ev.uid,
-        sender: ev.sender,
-        bounceType: ev.bounceType,
-        bounceSubType: ev.bounceSubType,
-        status: ev.status,
-        diagnosticCode: ev.diagnosticCode,
-        matchedBy: ev.matchedBy,
-        message: e.message,
-        notification: e.notification,
-        dedupeKey: e.dedupeKey,
-      });
+      // Positional: ingest writes one per relay refusal, and naming 20 parameters cost 3x the insert.
+      const info = insertEvent.run(e.at, now, ev.event, ev.recipient, ev.sesMessageId, ev.messageId, ev.queueId, ev.clientIp,
+        ev.clientHost, ev.saslUsername, ev.uid, ev.sender, ev.bounceType, ev.bounceSubType, ev.status, ev.diagnosticCode,
+        ev.matchedBy, e.message, e.notification, e.dedupeKey);
       if (info.changes > 0) fresh.push(e);
     }
     return fresh;

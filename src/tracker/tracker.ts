@@ -204,8 +204,14 @@ export class Tracker {
   }
 
   private releaseOf(g: Generation): void {
-    const keep: RefusedDelivery[] = [];
-    for (const r of this.held) {
+    // Called at every removal while anything is held: most hold nothing of this generation, so look before copying.
+    const held = this.held;
+    let i = 0;
+    while (i < held.length && held[i]!.generation !== g) i++;
+    if (i === held.length) return;
+    const keep = held.slice(0, i);
+    for (; i < held.length; i++) {
+      const r = held[i]!;
       if (r.generation === g) this.release(r);
       else keep.push(r);
     }
@@ -347,9 +353,10 @@ export class Tracker {
 
   private sweep(): void {
     const now = this.newestTime;
-    for (const [qid, g] of this.recent) {
+    // Keyed by queue id, oldest removal first.
+    for (const g of this.recent.values()) {
       if (now - (g.removedAt ?? g.lastSeen) <= this.recentMs) break;
-      this.recent.delete(qid);
+      this.recent.delete(g.queueId);
       this.forget(g);
     }
     const overfull = this.open.size > this.maxOpen;
