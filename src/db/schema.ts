@@ -34,6 +34,8 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_queue_key ON messages (queue_key);
   CREATE INDEX messages_message_key ON messages (message_key) WHERE message_key IS NOT NULL;
   CREATE INDEX messages_parent_id ON messages (parent_id) WHERE parent_id IS NOT NULL;
+  -- The generations a restart reloads (Store.openGenerations): few rows, so a scan of the table is spared.
+  CREATE INDEX messages_open ON messages (last_seen) WHERE removed_at IS NULL;
 
   -- Strings that repeat on most rows (relay host[address]:port), stored once and referred to by id.
   CREATE TABLE names (
