@@ -73,7 +73,8 @@ export async function ingestFiles(store: Store, files: string[], opts: IngestFil
     }
   }
   const worker = new URL('./ingest-worker.js', import.meta.url);
-  const onWorker = opts.thread !== 'main' && store.path !== ':memory:' && existsSync(fileURLToPath(worker));
+  // Another connection could not see an in-memory or temporary ('') database.
+  const onWorker = opts.thread !== 'main' && store.path !== ':memory:' && store.path !== '' && existsSync(fileURLToPath(worker));
   // About 1.5 KB of log per message in Postfix logs; only used to choose the bulk-load strategy.
   const expectedMessages = Math.round(bytes / 1500);
   const firstMtimeMs = mtimes[0] ?? 0;
