@@ -74,7 +74,7 @@ delivery attempts and its parent/child queue files. ID may be:
   a Message-ID           <6908ab66.sKstWi24GnruRFNe%test@www.non-97.net>   (brackets optional)
   a Postfix queue id     084A213D8DD   (queue ids are reused: you may get several)
   a recipient address    bounce@simulator.amazonses.com
-At most --limit messages are printed (default 100, the newest); stderr says when there were more.
+At most --limit messages are printed (default 10, the newest); stderr says when there were more.
 Exit status: 0 when something was found, 1 when nothing was.
 `,
   annotate: `Usage: bounce-origin annotate [--config FILE] [--database DB] [FILE]

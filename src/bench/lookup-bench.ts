@@ -4,7 +4,7 @@ import type { MessageTruth } from './generate.js';
 import { Rng } from './generate.js';
 import { summarize, type Summary } from './stats.js';
 import { Store } from '../db/store.js';
-import { lookup, type LookupResult } from '../commands/lookup.js';
+import { DEFAULT_LIMIT, lookup, type LookupResult } from '../commands/lookup.js';
 
 export type LookupKind = 'ses-id' | 'message-id' | 'queue-id' | 'recipient';
 export const LOOKUP_KINDS: readonly LookupKind[] = ['ses-id', 'message-id', 'queue-id', 'recipient'];
@@ -81,7 +81,7 @@ export interface LookupBenchOptions {
   clock?: () => bigint;
 }
 
-const LOOKUP_LIMIT = 100;
+const LOOKUP_LIMIT = DEFAULT_LIMIT;
 
 function answers(results: LookupResult[], expect: string[]): boolean {
   return results.some((r) => expect.includes(r.queueId));
@@ -104,7 +104,7 @@ export function runLookupBench(opts: LookupBenchOptions): LookupBenchResult {
       const t1 = clock();
       times.get(q.kind)!.push(Number(t1 - t0) / 1e6);
       counts.get(q.kind)!.push(r.length);
-      // lookup shows the newest 100 by default: an older message of a much-used address is cut, by design.
+      // lookup shows the newest DEFAULT_LIMIT by default: an older message of a much-used address is cut, by design.
       if (answers(r, q.expect) || r.length === LOOKUP_LIMIT) found.set(q.kind, found.get(q.kind)! + 1);
       else if (misses.length < 10) misses.push({ kind: q.kind, id: q.id, expect: q.expect, got: r.slice(0, 5).map((x) => x.queueId) });
     }

@@ -40,10 +40,15 @@ export interface LookupResult {
   }>;
 }
 
+export const DEFAULT_LIMIT = 10;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Newest first, at most `limit` messages (default 100): an address can have thousands. */
-export function lookup(store: Store, id: string, limit = 100): LookupResult[] {
+/**
+ * Newest first, at most `limit` messages (default 10): a much-used address has hundreds, and each
+ * message comes with all its delivery attempts.
+ */
+export function lookup(store: Store, id: string, limit = DEFAULT_LIMIT): LookupResult[] {
   const q = id.trim();
   const found = new Map<number, { g: Generation; keys: LookupKey[] }>();
   const add = (gens: Generation[], key: LookupKey) => {
@@ -100,7 +105,7 @@ export async function lookupCommand(
   opts: { config?: string; database?: string; limit?: string; stdout?: (s: string) => void; stderr?: (s: string) => void },
   args: string[],
 ): Promise<number> {
-  const limit = opts.limit === undefined ? 100 : Number(opts.limit);
+  const limit = opts.limit === undefined ? DEFAULT_LIMIT : Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`lookup: --limit must be a whole number >= 1, got "${opts.limit}"`);
   if (args.length !== 1 || args[0]!.trim() === '') {
     throw new UsageError('lookup: give exactly one ID: an SES message id, a Message-ID, a queue id or a recipient (see bounce-origin lookup --help)');

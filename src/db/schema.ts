@@ -128,6 +128,17 @@ const MIGRATIONS: readonly string[] = [
            matched_by
       FROM events
      WHERE event IN ('bounce', 'complaint', 'reject');
+
+  -- Delivery attempts as an operator reads them: relay names and the '250 Ok <ses-id>' replies that
+  -- the table stores compactly spelled out, with the queue id of the message.
+  CREATE VIEW attempts AS
+    SELECT strftime('%Y-%m-%dT%H:%M:%fZ', d.at / 1000.0, 'unixepoch') AS at,
+           m.queue_id, d.recipient, d.orig_to, n.name AS relay, d.delay, d.dsn, d.status,
+           coalesce(d.reply, '250 Ok ' || d.ses_message_id) AS reply, d.ses_message_id, d.child_queue_id,
+           d.message, m.client_ip, m.uid, m.sender
+      FROM deliveries d
+      JOIN messages m ON m.id = d.message
+      LEFT JOIN names n ON n.id = d.relay;
   `,
 ];
 
