@@ -11,6 +11,7 @@ import { Daemon } from '../../src/daemon.js';
 import { parseConfig } from '../../src/config.js';
 import { createEventLog } from '../../src/sinks/log.js';
 import { startFauxqsHarness, type FauxqsHarness } from '../helpers/fauxqs.js';
+import { until } from '../helpers/capture.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 const seedLines = fixture('journal-short.log').trimEnd().split('\n');
@@ -50,14 +51,6 @@ class Captured {
         });
       });
     }
-  }
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

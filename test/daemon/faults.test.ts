@@ -1,6 +1,5 @@
 // The daemon under conditions an operator meets in a year: a full disk, retention, a log that is gone.
 import { afterEach, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,35 +10,17 @@ import { createEventLog } from '../../src/sinks/log.js';
 import { Store } from '../../src/db/store.js';
 import { ingestFiles } from '../../src/commands/ingest.js';
 import { generateLog } from '../../src/bench/generate.js';
+import { captureLog, until } from '../helpers/capture.js';
 
 const seedLines = readFileSync(new URL('../fixtures/journal-short.log', import.meta.url), 'utf8').trimEnd().split('\n');
-type Line = Record<string, unknown>;
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
 });
 
-async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 function start(config: Config, extra: { now?: () => number; retentionEveryMs?: number } = {}) {
-  const lines: Line[] = [];
-  const stream = new PassThrough();
-  let buf = '';
-  stream.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl;
-    while ((nl = buf.indexOf('\n')) !== -1) {
-      lines.push(JSON.parse(buf.slice(0, nl)) as Line);
-      buf = buf.slice(nl + 1);
-    }
-  });
+  const { lines, stream } = captureLog();
   const daemon = new Daemon({ config, log: createEventLog({ level: 'info', file: null, stream }), ...extra });
   const ctl = new AbortController();
   const done = daemon.run(ctl.signal);

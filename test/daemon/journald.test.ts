@@ -1,7 +1,6 @@
 // The daemon with `source.type: journald`: a real journal directory written by systemd-journal-remote,
 // read through journalctl, the cursor committed with the rows, and a restart resuming after it.
 import { afterEach, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,33 +9,9 @@ import { Daemon } from '../../src/daemon.js';
 import { parseConfig } from '../../src/config.js';
 import { createEventLog } from '../../src/sinks/log.js';
 import { entriesFromShortLines, otherEntry, writeJournal } from '../helpers/journal.js';
+import { captureLog, until } from '../helpers/capture.js';
 
 const seedLines = readFileSync(new URL('../fixtures/journal-short.log', import.meta.url), 'utf8').trimEnd().split('\n');
-
-type Line = Record<string, unknown>;
-
-function collector() {
-  const lines: Line[] = [];
-  const stream = new PassThrough();
-  let buf = '';
-  stream.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl;
-    while ((nl = buf.indexOf('\n')) !== -1) {
-      lines.push(JSON.parse(buf.slice(0, nl)) as Line);
-      buf = buf.slice(nl + 1);
-    }
-  });
-  return { lines, stream };
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -44,7 +19,7 @@ afterEach(async () => {
 });
 
 function run(config: ReturnType<typeof parseConfig>) {
-  const out = collector();
+  const out = captureLog();
   const daemon = new Daemon({ config, log: createEventLog({ level: 'info', file: null, stream: out.stream }) });
   const ctl = new AbortController();
   const done = daemon.run(ctl.signal);

@@ -1,0 +1,28 @@
+// For in-process daemon tests: the pino JSON lines the daemon writes to an injected stream, parsed as
+// they come, and a poll-until helper with a deadline that says what it waited for.
+import { PassThrough } from 'node:stream';
+
+export type LogLine = Record<string, unknown>;
+
+export function captureLog(): { lines: LogLine[]; stream: PassThrough } {
+  const lines: LogLine[] = [];
+  const stream = new PassThrough();
+  let buf = '';
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    let nl;
+    while ((nl = buf.indexOf('\n')) !== -1) {
+      lines.push(JSON.parse(buf.slice(0, nl)) as LogLine);
+      buf = buf.slice(nl + 1);
+    }
+  });
+  return { lines, stream };
+}
+
+export async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
