@@ -86,21 +86,35 @@ export class Daemon {
     this.key = sourceKey(config);
   }
 
-  async run(signal: AbortSignal): Promise<void> {
+  async run(outer: AbortSignal): Promise<void> {
     const { config } = this.opts;
+    // A task that fails for good stops the others, so the database is never closed under a live loop.
+    const stop = new AbortController();
+    const signal = stop.signal;
+    const onOuter = () => stop.abort();
+    if (outer.aborted) stop.abort();
+    else outer.addEventListener('abort', onOuter, { once: true });
+    const task = (p: Promise<void>) =>
+      p.catch((err: unknown) => {
+        stop.abort();
+        throw err;
+      });
     this.logger.info(
       { op: 'start', source: this.key, database: config.database, sqs: config.sqs?.queueUrl ?? null },
       `bounce-origin started: following ${this.key}, database ${config.database}${config.sqs ? `, queue ${config.sqs.queueUrl}` : ', no SQS queue configured (indexing only)'}`,
     );
     try {
-      await Promise.all([
-        this.followLog(signal),
-        this.consumeQueue(signal),
-        this.every(this.opts.pendingEveryMs ?? 2000, signal, () => this.emit(this.processor.retryPending())),
-        this.every(this.opts.retentionEveryMs ?? 3600_000, signal, () => this.prune(signal), true),
-        this.every(this.opts.statusEveryMs ?? 300_000, signal, () => this.status()),
+      const results = await Promise.allSettled([
+        task(this.followLog(signal)),
+        task(this.consumeQueue(signal)),
+        task(this.every(this.opts.pendingEveryMs ?? 2000, signal, () => this.emit(this.processor.retryPending()))),
+        task(this.every(this.opts.retentionEveryMs ?? 3600_000, signal, () => this.prune(signal), true)),
+        task(this.every(this.opts.statusEveryMs ?? 300_000, signal, () => this.status())),
       ]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     } finally {
+      outer.removeEventListener('abort', onOuter);
       try {
         // A clean stop reports the refusals still waiting for more of the log; after a crash they are
         // found again in the database at the next start.

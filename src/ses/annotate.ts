@@ -132,13 +132,17 @@ function matchReceived(n: SesNotification, store: Store): Match {
   }
   if (hops.length === 0) return NO_MATCH;
   const top = hops[0]!;
+  // Only the topmost run of hops stamped by this MTA is ours (a content filter adds a second one);
+  // Postfix headers further down were written by upstream servers and name their users, not ours.
+  let ours = 1;
+  while (ours < hops.length && hops[ours]!.byHost === top.byHost) ours++;
   if (top.queueId) {
     const gens = store.generationsByQueueId(top.queueId);
     const when = top.date ?? n.mail.timestamp;
     const g = when === null ? newest(gens) : nearestSeen(gens, when);
     if (g) return { generation: g, origin: resolveOrigin(g, (id) => store.getGeneration(id)), matchedBy: 'received-header' };
   }
-  const first = hops[hops.length - 1]!;
+  const first = hops[ours - 1]!;
   // Not in the index: the headers alone still name the first hop.
   const local = first.uid !== null;
   return {
@@ -150,7 +154,7 @@ function matchReceived(n: SesNotification, store: Store): Match {
       saslUsername: null,
       uid: first.uid,
       sender: n.mail.source,
-      hops: hops.length - 1,
+      hops: ours - 1,
     },
     matchedBy: 'received-header',
   };

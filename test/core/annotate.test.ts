@@ -95,6 +95,22 @@ describe('annotate', () => {
     });
   });
 
+  it("takes the first hop from this MTA's own Received headers, not from an upstream Postfix's", () => {
+    const doc = bounceDoc();
+    doc.mail.messageId = '0100019a00000000-00000000-0000-0000-0000-000000000000-000000';
+    delete doc.mail.commonHeaders.messageId;
+    doc.mail.headers = [
+      { name: 'Received', value: 'from mta.example.com (ec2 [54.175.6.40]) by email-smtp.amazonaws.com with SMTP (SimpleEmailService-d-X) id Q; Mon, 03 Nov 2025 13:17:26 +0000 (UTC)' },
+      { name: 'Received', value: 'from app.example.com (app.example.com [10.0.0.5]) by mta.example.com (Postfix) with ESMTP id 4ABCD123; Mon,  3 Nov 2025 13:17:26 +0000 (UTC)' },
+      { name: 'Received', value: 'by app.example.com (Postfix, from userid 33) id 9XYZ987; Mon,  3 Nov 2025 13:17:25 +0000 (UTC)' },
+    ];
+    expect(match(notification(doc), memoryIndex().store)).toEqual({
+      generation: null,
+      matchedBy: 'received-header',
+      origin: { queueId: '4ABCD123', clientIp: '10.0.0.5', clientHost: 'app.example.com', saslUsername: null, uid: null, sender: 'test@www.non-97.net', hops: 0 },
+    });
+  });
+
   it('reports no origin when nothing matches', () => {
     const n = notification({ notificationType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: 'a@b.example' }], timestamp: '2025-11-03T13:17:26.000Z', feedbackId: 'f1' }, mail: { messageId: 'x', timestamp: '2025-11-03T13:17:26.000Z', source: 's@x', destination: ['a@b.example'] } });
     const [e] = enrich(n, match(n, memoryIndex().store));
