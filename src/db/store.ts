@@ -7,6 +7,8 @@ import { dirname } from 'node:path';
 import { BULK_REBUILT_INDEXES, migrate } from './schema.js';
 import { keyOf, keyOrNull } from './keys.js';
 import { DELIVERY_NUMBERS, DELIVERY_STRINGS, GEN_NUMBERS, GEN_STRINGS, compactReply, type PackedRows } from './packed.js';
+import { replyCodeOf } from '../parser/postfix/delivery.js';
+import { isRelayRefusal } from '../tracker/tracker.js';
 import type { DeliveryRow, Generation, RefusedDelivery } from '../tracker/types.js';
 import type { EnrichedEvent } from '../events.js';
 
@@ -235,8 +237,8 @@ export class Store {
     for (const g of gens) {
       for (const r of stmt.all(g.id) as Cell[][]) {
         const d = toDelivery(r, this.nameOf(r[6] as number | null));
-        const code = /(?:^|said: )([45]\d\d)[ -]/.exec(d.reply);
-        if ((d.agent === 'smtp' || d.agent === 'lmtp') && code) out.push({ delivery: d, generation: g, permanent: d.status === 'bounced' });
+        const { smtpCode, remoteReply } = replyCodeOf(d.agent, d.reply);
+        if (isRelayRefusal(d.status, smtpCode, remoteReply)) out.push({ delivery: d, generation: g, permanent: d.status === 'bounced' });
       }
     }
     return out.sort((a, b) => a.delivery.at - b.delivery.at || a.delivery.id - b.delivery.id);

@@ -186,7 +186,7 @@ export class Tracker {
       this.link(g, e.childQueueId, e.reply.startsWith('forwarded as') ? 'forward' : 'filter', record);
     }
     // Only a refusal the remote server spoke counts: `connect to ...: Connection refused` says nothing about the message.
-    if (e.remoteReply && e.smtpCode !== null && e.smtpCode >= 400 && (e.status === 'bounced' || e.status === 'deferred')) {
+    if (isRelayRefusal(e.status, e.smtpCode, e.remoteReply)) {
       this.held.push({ delivery: row, generation: g, permanent: e.status === 'bounced' });
     }
   }
@@ -369,6 +369,11 @@ export class Tracker {
       this.stats.evicted++;
     }
   }
+}
+
+/** A delivery the remote server refused, for good (bounced) or for now (deferred). */
+export function isRelayRefusal(status: string, smtpCode: number | null, remoteReply: boolean): boolean {
+  return remoteReply && smtpCode !== null && smtpCode >= 400 && (status === 'bounced' || status === 'deferred');
 }
 
 export function resolveOrigin(start: Generation, get: (id: number) => Generation | undefined): Origin {

@@ -62,6 +62,17 @@ function remoteReplyStart(reply: string): number {
   return -1;
 }
 
+/**
+ * The SMTP code of a delivery reply and whether a remote server spoke it (`host X[ip] said: 554 ...`,
+ * or a bare code from smtp/lmtp). Also used on replies read back from the database.
+ */
+export function replyCodeOf(agent: string, reply: string): { smtpCode: number | null; remoteReply: boolean } {
+  const rs = remoteReplyStart(reply);
+  if (rs >= 0) return { smtpCode: smtpCodeAt(reply, rs), remoteReply: true };
+  const smtpCode = smtpCodeAt(reply, 0);
+  return { smtpCode, remoteReply: smtpCode !== null && (agent === 'smtp' || agent === 'lmtp') };
+}
+
 export function parseDelivery(text: string, pos: number, queueId: string | null, agent: string): DaemonResult<DeliveryEvent> {
   if (queueId === null || !text.startsWith('to=', pos)) return null;
   const len = text.length;
@@ -130,16 +141,7 @@ export function parseDelivery(text: string, pos: number, queueId: string | null,
     reply = close > i ? text.slice(i + 1, close) : text.slice(i + 1);
   }
 
-  let smtpCode: number | null;
-  let remoteReply: boolean;
-  const rs = remoteReplyStart(reply);
-  if (rs >= 0) {
-    smtpCode = smtpCodeAt(reply, rs);
-    remoteReply = true;
-  } else {
-    smtpCode = smtpCodeAt(reply, 0);
-    remoteReply = smtpCode !== null && (agent === 'smtp' || agent === 'lmtp');
-  }
+  const { smtpCode, remoteReply } = replyCodeOf(agent, reply);
 
   return {
     kind: 'delivery',
