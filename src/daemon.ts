@@ -135,7 +135,8 @@ export class Daemon {
   }
 
   private async followLog(signal: AbortSignal): Promise<void> {
-    if (this.opts.config.source.type === 'file' && this.store.checkpoint(this.key) === null) {
+    const checkpoint = this.store.checkpoint(this.key);
+    if (this.opts.config.source.type === 'file' && checkpoint === null) {
       // A first start reads the whole file: its mtime says which year its undated syslog lines are from.
       try {
         this.indexer.years.anchor(statSync(this.opts.config.source.path).mtimeMs);
@@ -145,7 +146,7 @@ export class Daemon {
     }
     const source =
       this.opts.source ??
-      buildSource(this.opts.config, this.store.checkpoint(this.key), (p) => {
+      buildSource(this.opts.config, checkpoint, (p) => {
         // Right after a rotation the new log is often not there until the next line is logged
         // (Postfix's own maillog_file): routine then, worth a warning only before any line was read.
         const level = p.code === 'missing' && readAny ? 'info' : 'warn';

@@ -35,18 +35,11 @@ export interface EventOrigin {
   origin: Origin | null;
 }
 
-export interface EventFacts {
-  event: EventKind;
-  recipient: string | null;
-  sesMessageId: string | null;
-  messageId: string | null;
-  sender: string | null;
-  bounceType: string | null;
-  bounceSubType: string | null;
-  status: string | null;
-  diagnosticCode: string | null;
-  matchedBy: MatchedBy;
-}
+/** What the notification or the log line says; buildEvent adds the origin fields and `msg`. */
+export type EventFacts = Pick<
+  EnrichedEvent,
+  'event' | 'recipient' | 'sesMessageId' | 'messageId' | 'sender' | 'bounceType' | 'bounceSubType' | 'status' | 'diagnosticCode' | 'matchedBy'
+>;
 
 /** Names the origin in words an operator scans for: the client or the local user. */
 export function describeOrigin(e: Pick<EnrichedEvent, 'clientIp' | 'clientHost' | 'saslUsername' | 'uid' | 'queueId'>): string {
