@@ -1,6 +1,7 @@
 // Log lines in, database rows out: parses each entry, feeds the tracker, and commits the changes
 // together with the source position they cover.
-import { parseLine, parseRecord } from './parser/index.js';
+import { LineParser, parseLine, parseRecord } from './parser/index.js';
+import { decode } from './parser/prefix.js';
 import { YearInference } from './parser/year.js';
 import type { LogRecord } from './parser/types.js';
 import { Tracker, type TrackerBackend } from './tracker/tracker.js';
@@ -63,6 +64,7 @@ export class LogIndexer {
   readonly tracker: Tracker;
   readonly years: YearInference;
   private readonly onMalformed: (reason: string, line: string, indexInFeed: number) => void;
+  private lineParser: LineParser | undefined;
 
   constructor(opts: LogIndexerOptions) {
     this.years = opts.years ?? new YearInference();
@@ -93,6 +95,47 @@ export class LogIndexer {
         this.onMalformed(r.reason, typeof item === 'string' ? item : item.text, i);
       }
     }
+  }
+
+  /**
+   * Feeds the lines at buf[start, end) (as readLineRegions yields them) without decoding those the
+   * index has no use for. A line longer than maxLineBytes is skipped. `firstIndex` numbers the first
+   * line for onMalformed. Returns how many lines there were and how many were too long.
+   */
+  feedRegion(buf: Buffer, start: number, end: number, maxLineBytes: number, firstIndex = 0): { lines: number; oversized: number } {
+    const stats = this.stats;
+    const parser = (this.lineParser ??= new LineParser(this.years));
+    let lines = 0;
+    let oversized = 0;
+    let nul = -1;
+    for (let s = start; s < end; lines++) {
+      let nl = buf.indexOf(0x0a, s);
+      if (nl < 0 || nl >= end) nl = end;
+      if (nl - s > maxLineBytes) {
+        oversized++;
+      } else {
+        // One search per NUL byte, not per line: none in the rest of the region is the usual answer.
+        if (nul < s) {
+          nul = buf.indexOf(0, s);
+          if (nul < 0 || nul >= end) nul = end;
+        }
+        // A CR before the newline ends the line (CRLF), as for lines read as text.
+        const e = nl > s && buf[nl - 1] === 0x0d ? nl - 1 : nl;
+        stats.lines++;
+        const r = parser.parse(buf, s, e, nul);
+        if (r.type === 'event') {
+          stats.events++;
+          this.tracker.apply(r.record, r.event);
+        } else if (r.type === 'ignored') {
+          stats.ignored++;
+        } else {
+          stats.malformed++;
+          this.onMalformed(r.reason, decode(buf, s, e), firstIndex + lines);
+        }
+      }
+      s = nl + 1;
+    }
+    return { lines, oversized };
   }
 
   /**

@@ -1,7 +1,7 @@
 // The reading loop of `ingest`, the same whether the rows are written on this thread or another:
 // files in order, lines to the indexer, a batch of rows to `flush` every so many lines and at the
 // end of each file.
-import { readLines, type LineBatch } from '../sources/lines.js';
+import { DEFAULT_MAX_LINE_BYTES, readLineRegions, type LineRegion } from '../sources/lines.js';
 import { InputError } from '../errors.js';
 import type { LogIndexer, PreparedBatch } from '../indexer.js';
 
@@ -42,48 +42,35 @@ export async function feedFiles(opts: FeedOptions): Promise<{ oversized: number 
     position.line = 0;
     if (i === 0) indexer.years.anchor(opts.firstMtimeMs);
     let sinceFlush = 0;
-    for await (const batch of readAhead(readLines(position.file))) {
-      indexer.feed(batch.lines);
-      // Oversized lines are counted per batch, not placed, so numbers after one can run short by it.
-      position.line += batch.lines.length + batch.oversized;
-      oversized += batch.oversized;
-      sinceFlush += batch.lines.length;
-      if (sinceFlush >= opts.flushEveryLines) {
-        await opts.flush(indexer.prepare());
-        sinceFlush = 0;
+    const regions = readLineRegions(position.file);
+    try {
+      for (;;) {
+        let r: IteratorResult<LineRegion>;
+        try {
+          r = await regions.next();
+        } catch (err) {
+          // readLineRegions names the file and the reason; errors of whoever takes the rows (a full disk) are theirs and pass through.
+          throw new InputError((err as Error).message, { cause: err });
+        }
+        if (r.done) break;
+        const region = r.value;
+        const fed = indexer.feedRegion(region.buf, region.start, region.end, DEFAULT_MAX_LINE_BYTES);
+        // Lines too long for the read buffer are counted per region, not placed, so numbers after one can run short by it.
+        position.line += fed.lines + region.oversized;
+        oversized += fed.oversized + region.oversized;
+        sinceFlush += fed.lines;
+        if (sinceFlush >= opts.flushEveryLines) {
+          await opts.flush(indexer.prepare());
+          sinceFlush = 0;
+        }
       }
+    } finally {
+      // Stopped early (an error downstream): close the file.
+      await regions.return(undefined);
     }
     // The input ends with the last file: report the refusals still waiting for more of the log.
     if (i === files.length - 1) indexer.tracker.releaseAll();
     await opts.flush(indexer.prepare());
   }
   return { oversized };
-}
-
-/**
- * Asks for the next batch before handing out the current one, so the file is read while the lines
- * are parsed rather than after. Safe with readLines: each batch owns its array of decoded strings.
- * A read error becomes an InputError (readLines names the file and the reason); errors of whoever
- * consumes the batches (a full disk) are theirs and pass through untouched.
- */
-export async function* readAhead(batches: AsyncGenerator<LineBatch>): AsyncGenerator<LineBatch> {
-  let next = batches.next();
-  try {
-    for (;;) {
-      // A read that fails while the current batch is being parsed is reported when it is awaited, not as unhandled.
-      next.catch(() => {});
-      let r: IteratorResult<LineBatch>;
-      try {
-        r = await next;
-      } catch (err) {
-        throw err instanceof InputError ? err : new InputError((err as Error).message, { cause: err });
-      }
-      if (r.done) return;
-      next = batches.next();
-      yield r.value;
-    }
-  } finally {
-    // Stopped early (an error downstream): the reader closes its file after the read it has pending.
-    batches.return(undefined).catch(() => {});
-  }
 }

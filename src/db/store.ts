@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BULK_REBUILT_INDEXES, migrate } from './schema.js';
 import { keyOf, keyOrNull } from './keys.js';
-import { DELIVERY_NUMBERS, DELIVERY_STRINGS, GEN_NUMBERS, GEN_STRINGS, compactReply, type PackedRows } from './packed.js';
+import { DELIVERY_NUMBERS, DELIVERY_STRINGS, GEN_NUMBERS, GEN_STRINGS, compactReply, unpackStrings, type PackedRows } from './packed.js';
 import { replyCodeOf } from '../parser/postfix/delivery.js';
 import { isRelayRefusal } from '../tracker/tracker.js';
 import type { DeliveryRow, Generation, RefusedDelivery } from '../tracker/types.js';
@@ -121,7 +121,6 @@ export class Store {
         this.db.pragma('journal_mode = WAL');
         // WAL + NORMAL survives a killed process (the case we test); only a power cut can lose the last commits.
         this.db.pragma('synchronous = NORMAL');
-        if (process.env.BO_CACHE) this.db.pragma(`cache_size = -${process.env.BO_CACHE}`);
         migrate(this.db);
       }
     } catch (err) {
@@ -283,28 +282,29 @@ export class Store {
   writePacked(rows: PackedRows, events: StoredEvent[]): StoredEvent[] {
     const upsertGen = this.writable(this.stmts.upsertGen);
     const insertDelivery = this.writable(this.stmts.insertDelivery);
-    const s = JSON.parse(rows.strings) as Array<string | null>;
-    const x = rows.numbers;
-    if (s.length !== rows.generations * GEN_STRINGS + rows.deliveries * DELIVERY_STRINGS) {
-      throw new StoreError(`packed rows hold ${s.length} strings, not the ${rows.generations} generations and ${rows.deliveries} deliveries they claim`);
+    let s: string[];
+    try {
+      s = unpackStrings(rows);
+    } catch (err) {
+      throw new StoreError((err as Error).message);
     }
-    // NaN stands for null.
+    const x = rows.numbers;
+    // NaN stands for null; a string column is null where its bit is set in the row's mask.
     const v = (i: number): number | null => (x[i]! !== x[i]! ? null : x[i]!);
+    let mask = 0;
+    let k = 0;
+    const str = (j: number): string | null => (mask & (1 << j) ? null : s[k + j]!);
     return this.transaction(() => {
       let n = 0;
-      let k = 0;
       for (let i = 0; i < rows.generations; i++, n += GEN_NUMBERS, k += GEN_STRINGS) {
-        const queueId = s[k]!;
-        const messageId = s[k + 9] ?? null;
-        upsertGen.run(x[n], queueId, s[k + 1], x[n + 1], x[n + 2], v(n + 3), s[k + 2], s[k + 3], v(n + 4), s[k + 4], s[k + 5],
-          s[k + 6], s[k + 7], v(n + 5), s[k + 8], messageId, v(n + 6), v(n + 7), v(n + 8), s[k + 10], keyOf(queueId),
-          keyOrNull(messageId));
+        mask = x[n + GEN_NUMBERS - 1]!;
+        upsertGen.run(x[n], s[k], str(1), x[n + 1], x[n + 2], v(n + 3), str(2), str(3), v(n + 4), str(4), str(5),
+          str(6), str(7), v(n + 5), str(8), str(9), v(n + 6), v(n + 7), v(n + 8), str(10), x[n + 9], v(n + 10));
       }
       for (let i = 0; i < rows.deliveries; i++, n += DELIVERY_NUMBERS, k += DELIVERY_STRINGS) {
-        const recipient = s[k + 1]!;
-        const sesMessageId = s[k + 7] ?? null;
-        insertDelivery.run(x[n], x[n + 1], x[n + 2], s[k], recipient, s[k + 2], this.nameId(s[k + 3] ?? null), v(n + 3), s[k + 4],
-          s[k + 5], s[k + 6], sesMessageId, s[k + 8], keyOrNull(sesMessageId), keyOf(recipient));
+        mask = x[n + DELIVERY_NUMBERS - 1]!;
+        insertDelivery.run(x[n], x[n + 1], x[n + 2], s[k], s[k + 1], str(2), this.nameId(str(3)), v(n + 3), str(4),
+          s[k + 5], str(6), str(7), str(8), v(n + 4), x[n + 5]);
       }
       return this.insertEvents(events);
     });

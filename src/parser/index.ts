@@ -2,7 +2,7 @@
 // the first words after the queue id, so most lines cost a few charCodeAt/startsWith calls.
 import type { LogRecord, ParseResult, PostfixEvent } from './types.js';
 import type { YearInference } from './year.js';
-import { daemonOf, excerpt, parsePrefix } from './prefix.js';
+import { daemonOf, decode, emptyRecord, excerpt, scanPrefix } from './prefix.js';
 import { isQueueIdAt } from './postfix/fields.js';
 import type { DaemonResult } from './postfix/fields.js';
 import { parsePostscreen, parseSmtpd } from './postfix/smtpd.js';
@@ -63,6 +63,11 @@ export function parseRecord(record: LogRecord): ParseResult {
   const daemon = record.daemon || daemonOf(record.program);
   const parser = DAEMONS.get(daemon);
   if (parser === undefined || parser === ignore || record.program.indexOf('/') < 0) return { type: 'ignored', record };
+  return interpret(record, parser, daemon);
+}
+
+/** The part of parseRecord after the daemon is known to be one we read. */
+function interpret(record: LogRecord, parser: DaemonParser, daemon: string): ParseResult {
   const text = record.text;
   // `QID: ` or `NOQUEUE: `; everything else (connect from, warning:, TLS chatter) is not ours.
   const idEnd = text.indexOf(':');
@@ -89,20 +94,71 @@ export function parseRecord(record: LogRecord): ParseResult {
 }
 
 const IGNORED_NO_RECORD: ParseResult = Object.freeze({ type: 'ignored', record: null }) as ParseResult;
+const CR = 0x0d;
+const SP = 0x20;
+const COLON = 0x3a;
+const DASH = 0x2d;
+
+/**
+ * True when text at buf[start, end) could start with `QID: ` or `NOQUEUE: `, judged from the
+ * bytes: the test `interpret` makes on the decoded text, so a line that fails it (most of what
+ * smtpd logs) is never decoded. Undecided (non-ASCII before the colon) counts as maybe.
+ */
+function mayHaveQueueId(buf: Buffer, start: number, end: number): boolean {
+  const stop = Math.min(end, start + 33);
+  for (let i = start; i < stop; i++) {
+    const c = buf[i]!;
+    if (c === COLON) return i - start >= 6 && i + 1 < end && buf[i + 1] === SP;
+    if (c >= 0x80) return true;
+  }
+  return false;
+}
+
+/**
+ * Parses the line buf[start, end) (no newline). `nulAt` is the index of the first NUL byte at or
+ * after `start`, or anything >= end when the line has none. `keep` decodes the text of ignored
+ * lines too, for callers that look at them.
+ */
+function parseBytes(buf: Buffer, start: number, end: number, nulAt: number, years: YearInference, rec: LogRecord, keep: boolean): ParseResult {
+  if (end > start && buf[end - 1] === CR) end--;
+  if (end === start) return IGNORED_NO_RECORD;
+  if (nulAt < end) {
+    const line = decode(buf, start, end);
+    return malformed(`NUL byte at offset ${line.indexOf('\0')}: ${excerpt(line)}`);
+  }
+  // journalctl's own markers (`-- Boot 1a2b... --`, `-- No entries --`) are not log entries.
+  if (buf[start] === DASH && end - start >= 3 && buf[start + 1] === DASH && buf[start + 2] === SP) return IGNORED_NO_RECORD;
+  const textStart = scanPrefix(buf, start, end, years, rec);
+  if (typeof textStart !== 'number') return malformed(textStart.malformed);
+  const parser = DAEMONS.get(rec.daemon);
+  if (parser === undefined || parser === ignore || rec.program.indexOf('/') < 0 || !mayHaveQueueId(buf, textStart, end)) {
+    if (!keep) return IGNORED_NO_RECORD;
+    rec.text = decode(buf, textStart, end);
+    return { type: 'ignored', record: rec };
+  }
+  rec.text = decode(buf, textStart, end);
+  return interpret(rec, parser, rec.daemon);
+}
 
 /** Parses one raw log line (no trailing newline). Never throws. */
 export function parseLine(line: string, years: YearInference): ParseResult {
-  let len = line.length;
-  if (len > 0 && line.charCodeAt(len - 1) === 0x0d) {
-    line = line.slice(0, len - 1);
-    len--;
+  const buf = Buffer.from(line, 'utf8');
+  const nul = buf.indexOf(0);
+  return parseBytes(buf, 0, buf.length, nul < 0 ? buf.length : nul, years, emptyRecord(), true);
+}
+
+/**
+ * Parses lines straight from the buffers a file is read into, which spares decoding the lines it
+ * has no use for. For one reader at a time: the record of a result is reused by the next call,
+ * and an ignored line's result carries no record.
+ */
+export class LineParser {
+  private readonly record = emptyRecord();
+
+  constructor(readonly years: YearInference) {}
+
+  /** The line buf[start, end), without its newline; `nulAt` as for parseBytes. */
+  parse(buf: Buffer, start: number, end: number, nulAt: number): ParseResult {
+    return parseBytes(buf, start, end, nulAt, this.years, this.record, false);
   }
-  if (len === 0) return IGNORED_NO_RECORD;
-  const nul = line.indexOf('\0');
-  if (nul >= 0) return malformed(`NUL byte at offset ${nul}: ${excerpt(line)}`);
-  // journalctl's own markers (`-- Boot 1a2b... --`, `-- No entries --`) are not log entries.
-  if (line.startsWith('-- ')) return IGNORED_NO_RECORD;
-  const rec = parsePrefix(line, years);
-  if ('malformed' in rec) return malformed(rec.malformed);
-  return parseRecord(rec);
 }

@@ -1,5 +1,7 @@
-// Syslog-style line prefixes -> LogRecord. Hand-rolled with charCodeAt because this runs once
-// per log line and must not allocate more than the record's own strings.
+// Syslog-style line prefixes -> LogRecord. Works on the line's bytes, not a decoded string: `ingest`
+// reads a file as large buffers, and most lines (connects, TLS chatter, other programs) are decided
+// from the prefix alone, so they are never decoded. Host and program names repeat on every line and
+// are reused, not decoded again.
 //
 // Accepted stamps:
 //   RFC 3164            `Nov  3 12:57:23 host prog[pid]: text`
@@ -19,6 +21,19 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const SLASH = 0x2f;
 
+type Slicer = (this: Buffer, start: number, end: number) => string;
+// Buffer#utf8Slice skips toString's argument checks; fall back if a runtime lacks it.
+const utf8Slice: Slicer =
+  (Buffer.prototype as unknown as { utf8Slice?: Slicer }).utf8Slice ??
+  function (this: Buffer, start: number, end: number) {
+    return this.toString('utf8', start, end);
+  };
+
+/** buf[start, end) decoded as UTF-8 (invalid sequences become U+FFFD). */
+export function decode(buf: Buffer, start: number, end: number): string {
+  return utf8Slice.call(buf, start, end);
+}
+
 /** The last `/` part of a syslog tag: `postfix/submission/smtpd` -> `smtpd`. */
 export function daemonOf(program: string): string {
   const slash = program.lastIndexOf('/');
@@ -30,27 +45,34 @@ export function excerpt(s: string, max = 120): string {
   return JSON.stringify(s.length > max ? s.slice(0, max) + '…' : s);
 }
 
-function bad(what: string, line: string): MalformedPrefix {
-  return { malformed: `${what}: ${excerpt(line)}` };
+function bad(what: string, buf: Buffer, start: number, end: number): MalformedPrefix {
+  return { malformed: `${what}: ${excerpt(decode(buf, start, end))}` };
 }
 
-function digit(line: string, i: number): number {
-  const c = line.charCodeAt(i) - 0x30;
+function digit(buf: Buffer, i: number, end: number): number {
+  if (i >= end) return -1;
+  const c = buf[i]! - 0x30;
   return c >= 0 && c <= 9 ? c : -1;
 }
 
 /** Two digits at i as a number, or -1. */
-function two(line: string, i: number): number {
-  const a = digit(line, i);
-  const b = digit(line, i + 1);
+function two(buf: Buffer, i: number, end: number): number {
+  const a = digit(buf, i, end);
+  const b = digit(buf, i + 1, end);
   return a < 0 || b < 0 ? -1 : a * 10 + b;
 }
 
-/** Month abbreviation at 0..2 -> 0..11, or -1. */
-function monthAt(line: string): number {
-  const a = line.charCodeAt(0);
-  const b = line.charCodeAt(1);
-  const c = line.charCodeAt(2);
+/** The byte at i, or -1 past the end. */
+function at(buf: Buffer, i: number, end: number): number {
+  return i < end ? buf[i]! : -1;
+}
+
+/** Month abbreviation at i..i+2 -> 0..11, or -1. */
+function monthAt(buf: Buffer, i: number, end: number): number {
+  if (i + 3 > end) return -1;
+  const a = buf[i];
+  const b = buf[i + 1];
+  const c = buf[i + 2];
   switch (a) {
     case 0x4a: // J
       if (b === 0x61 && c === 0x6e) return 0; // Jan
@@ -81,15 +103,15 @@ function monthAt(line: string): number {
 }
 
 /** Reads an optional `.digits` at i into out: milliseconds (truncated) and the index after it. */
-function fraction(line: string, i: number, out: { ms: number; end: number }): void {
+function fraction(buf: Buffer, i: number, end: number, out: { ms: number; end: number }): void {
   out.ms = 0;
   out.end = i;
-  if (line.charCodeAt(i) !== 0x2e) return;
+  if (at(buf, i, end) !== 0x2e) return;
   let j = i + 1;
   let scale = 100;
   let ms = 0;
   for (;;) {
-    const d = digit(line, j);
+    const d = digit(buf, j, end);
     if (d < 0) break;
     if (scale >= 1) ms += d * scale;
     scale /= 10;
@@ -102,117 +124,155 @@ function fraction(line: string, i: number, out: { ms: number; end: number }): vo
 
 const frac = { ms: 0, end: 0 };
 
+/** A name seen before, with its bytes to tell it apart from another of the same hash. */
+interface Known {
+  bytes: Buffer;
+  name: string;
+  /** For a tag, its last `/` part. */
+  daemon: string;
+}
+
+// Host and program names repeat on nearly every line: decode each once. Bounded, so a log with
+// endless distinct tags costs a decode per line, never memory.
+const MAX_KNOWN = 512;
+const knownTags = new Map<number, Known>();
+const knownHosts = new Map<number, Known>();
+
+function sameBytes(k: Buffer, buf: Buffer, start: number, end: number): boolean {
+  if (k.length !== end - start) return false;
+  for (let i = 0; i < k.length; i++) if (k[i] !== buf[start + i]) return false;
+  return true;
+}
+
+function remember(map: Map<number, Known>, hash: number, buf: Buffer, start: number, end: number, name: string, daemon: string): void {
+  if (map.size < MAX_KNOWN && !map.has(hash)) map.set(hash, { bytes: Buffer.from(buf.subarray(start, end)), name, daemon });
+}
+
+function hostName(buf: Buffer, start: number, end: number, hash: number): string {
+  const k = knownHosts.get(hash);
+  if (k !== undefined && sameBytes(k.bytes, buf, start, end)) return k.name;
+  const host = decode(buf, start, end);
+  remember(knownHosts, hash, buf, start, end, host, host);
+  return host;
+}
+
 /**
- * Splits one syslog-style line into a LogRecord. Never throws; a line it cannot read yields
- * `{ malformed }` with a reason naming the broken part.
+ * Reads the prefix of the line buf[start, end) into `out` (all of LogRecord but `text`) and returns
+ * where the text starts (at most `end`). Never throws; a line it cannot read yields `{ malformed }`
+ * with a reason naming the broken part.
  */
-export function parsePrefix(line: string, years: YearInference): LogRecord | MalformedPrefix {
-  const c0 = line.charCodeAt(0);
+export function scanPrefix(buf: Buffer, start: number, end: number, years: YearInference, out: LogRecord): number | MalformedPrefix {
+  const c0 = at(buf, start, end);
   let time: number;
   let pos: number;
 
   if (c0 >= 0x30 && c0 <= 0x39) {
     // RFC 3339: 2025-11-03T12:57:23[.frac](Z|+hh:mm|+hhmm)
-    const yHi = two(line, 0);
-    const yLo = two(line, 2);
-    const mo = two(line, 5);
-    const d = two(line, 8);
-    const h = two(line, 11);
-    const mi = two(line, 14);
-    const s = two(line, 17);
+    const s0 = start;
+    const yHi = two(buf, s0, end);
+    const yLo = two(buf, s0 + 2, end);
+    const mo = two(buf, s0 + 5, end);
+    const d = two(buf, s0 + 8, end);
+    const h = two(buf, s0 + 11, end);
+    const mi = two(buf, s0 + 14, end);
+    const s = two(buf, s0 + 17, end);
+    const t = at(buf, s0 + 10, end);
     if (
       yHi < 0 || yLo < 0 ||
-      line.charCodeAt(4) !== 0x2d || line.charCodeAt(7) !== 0x2d ||
-      (line.charCodeAt(10) !== 0x54 && line.charCodeAt(10) !== 0x74) ||
-      line.charCodeAt(13) !== COLON || line.charCodeAt(16) !== COLON ||
+      at(buf, s0 + 4, end) !== 0x2d || at(buf, s0 + 7, end) !== 0x2d ||
+      (t !== 0x54 && t !== 0x74) ||
+      at(buf, s0 + 13, end) !== COLON || at(buf, s0 + 16, end) !== COLON ||
       mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60
     ) {
-      return bad('bad RFC 3339 timestamp', line);
+      return bad('bad RFC 3339 timestamp', buf, start, end);
     }
-    fraction(line, 19, frac);
+    fraction(buf, s0 + 19, end, frac);
     let i = frac.end;
-    const z = line.charCodeAt(i);
+    const z = at(buf, i, end);
     let offsetMin: number;
     if (z === 0x5a || z === 0x7a) {
       offsetMin = 0;
       i += 1;
     } else if (z === 0x2b || z === 0x2d) {
-      const oh = two(line, i + 1);
+      const oh = two(buf, i + 1, end);
       let om: number;
-      if (line.charCodeAt(i + 3) === COLON) {
-        om = two(line, i + 4);
+      if (at(buf, i + 3, end) === COLON) {
+        om = two(buf, i + 4, end);
         i += 6;
       } else {
-        om = two(line, i + 3);
+        om = two(buf, i + 3, end);
         i += 5;
       }
-      if (oh < 0 || om < 0 || oh > 23 || om > 59) return bad('bad RFC 3339 timezone offset', line);
+      if (oh < 0 || om < 0 || oh > 23 || om > 59) return bad('bad RFC 3339 timezone offset', buf, start, end);
       offsetMin = (z === 0x2d ? -1 : 1) * (oh * 60 + om);
     } else {
-      return bad('RFC 3339 timestamp without timezone', line);
+      return bad('RFC 3339 timestamp without timezone', buf, start, end);
     }
-    if (line.charCodeAt(i) !== SP) return bad('no space after timestamp', line);
+    if (at(buf, i, end) !== SP) return bad('no space after timestamp', buf, start, end);
     time = Date.UTC(yHi * 100 + yLo, mo - 1, d, h, mi, s) + frac.ms - offsetMin * 60_000;
     pos = i + 1;
   } else {
     // RFC 3164 / journal short: `Nov  3 12:57:23 ` or `Nov 03 12:57:23 `
-    const month0 = monthAt(line);
-    if (month0 < 0 || line.charCodeAt(3) !== SP) return bad('no syslog timestamp', line);
-    let i = 4;
-    if (line.charCodeAt(i) === SP) i++;
-    let day = digit(line, i);
-    if (day < 0) return bad('bad day in syslog timestamp', line);
+    const month0 = monthAt(buf, start, end);
+    if (month0 < 0 || at(buf, start + 3, end) !== SP) return bad('no syslog timestamp', buf, start, end);
+    let i = start + 4;
+    if (at(buf, i, end) === SP) i++;
+    let day = digit(buf, i, end);
+    if (day < 0) return bad('bad day in syslog timestamp', buf, start, end);
     i++;
-    const d2 = digit(line, i);
+    const d2 = digit(buf, i, end);
     if (d2 >= 0) {
       day = day * 10 + d2;
       i++;
     }
-    if (line.charCodeAt(i) !== SP || day < 1 || day > 31) return bad('bad day in syslog timestamp', line);
+    if (at(buf, i, end) !== SP || day < 1 || day > 31) return bad('bad day in syslog timestamp', buf, start, end);
     i++;
-    const h = two(line, i);
-    const mi = two(line, i + 3);
-    const s = two(line, i + 6);
+    const h = two(buf, i, end);
+    const mi = two(buf, i + 3, end);
+    const s = two(buf, i + 6, end);
     if (
-      line.charCodeAt(i + 2) !== COLON || line.charCodeAt(i + 5) !== COLON ||
+      at(buf, i + 2, end) !== COLON || at(buf, i + 5, end) !== COLON ||
       h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60
     ) {
-      return bad('bad time in syslog timestamp', line);
+      return bad('bad time in syslog timestamp', buf, start, end);
     }
-    fraction(line, i + 8, frac);
+    fraction(buf, i + 8, end, frac);
     i = frac.end;
-    if (line.charCodeAt(i) !== SP) return bad('no space after timestamp', line);
+    if (at(buf, i, end) !== SP) return bad('no space after timestamp', buf, start, end);
     time = years.resolve(month0, day, h, mi, s, frac.ms);
     pos = i + 1;
   }
 
-  // Host: one token. indexOf is native; a per-character scan here was a measurable share of
-  // the whole line's cost.
-  const len = line.length;
-  const hostEnd = line.indexOf(' ', pos);
-  if (hostEnd <= pos) return bad('no host name after timestamp', line);
-  const host = line.slice(pos, hostEnd);
-  pos = hostEnd + 1;
+  // Host: one token.
+  const hostStart = pos;
+  let hash = 0x811c9dc5;
+  while (pos < end && buf[pos] !== SP) hash = Math.imul(hash ^ buf[pos++]!, 0x01000193);
+  if (pos >= end || pos === hostStart) return bad('no host name after timestamp', buf, start, end);
+  const host = hostName(buf, hostStart, pos, hash);
+  pos++;
 
   // Tag: `prog[pid]: ` or `prog: `.
   const tagStart = pos;
   let lastSlash = -1;
   let c = 0;
-  while (pos < len) {
-    c = line.charCodeAt(pos);
+  hash = 0x811c9dc5;
+  while (pos < end) {
+    c = buf[pos]!;
     if (c === LBRACKET || c === COLON || c === SP) break;
     if (c === SLASH) lastSlash = pos;
-    else if (c < SP || c === 0x7f) return bad('control character in program name', line);
+    else if (c < SP || c === 0x7f) return bad('control character in program name', buf, start, end);
+    hash = Math.imul(hash ^ c, 0x01000193);
     pos++;
   }
-  if (pos >= len || c === SP) {
+  if (pos >= end || c === SP) {
     // Old syslogds write `host last message repeated N times` with no tag at all.
-    if (line.startsWith('last message repeated ', tagStart)) {
-      return { time, host, program: '', daemon: '', pid: null, text: line.slice(tagStart) };
+    if (startsWith(buf, tagStart, end, LAST_MESSAGE_REPEATED)) {
+      setRecord(out, time, host, '', '', null);
+      return tagStart;
     }
-    return bad('no program tag', line);
+    return bad('no program tag', buf, start, end);
   }
-  if (pos === tagStart) return bad('empty program tag', line);
+  if (pos === tagStart) return bad('empty program tag', buf, start, end);
   const tagEnd = pos;
   let pid: number | null = null;
   if (c === LBRACKET) {
@@ -220,22 +280,61 @@ export function parsePrefix(line: string, years: YearInference): LogRecord | Mal
     let n = 0;
     const pidStart = pos;
     for (;;) {
-      const d = digit(line, pos);
+      const d = digit(buf, pos, end);
       if (d < 0) break;
       n = n * 10 + d;
       pos++;
     }
-    if (pos === pidStart || line.charCodeAt(pos) !== RBRACKET) return bad('bad pid in program tag', line);
+    if (pos === pidStart || at(buf, pos, end) !== RBRACKET) return bad('bad pid in program tag', buf, start, end);
     pid = n;
     pos++;
-    if (line.charCodeAt(pos) !== COLON) return bad('no colon after program tag', line);
+    if (at(buf, pos, end) !== COLON) return bad('no colon after program tag', buf, start, end);
   }
   pos++; // the colon
-  if (pos < len) {
-    if (line.charCodeAt(pos) !== SP) return bad('no space after program tag', line);
+  if (pos < end) {
+    if (buf[pos] !== SP) return bad('no space after program tag', buf, start, end);
     pos++;
   }
-  const program = line.slice(tagStart, tagEnd);
-  const daemon = lastSlash < 0 ? program : line.slice(lastSlash + 1, tagEnd);
-  return { time, host, program, daemon, pid, text: line.slice(pos) };
+  const k = knownTags.get(hash);
+  if (k !== undefined && sameBytes(k.bytes, buf, tagStart, tagEnd)) {
+    setRecord(out, time, host, k.name, k.daemon, pid);
+  } else {
+    const program = decode(buf, tagStart, tagEnd);
+    const daemon = lastSlash < 0 ? program : decode(buf, lastSlash + 1, tagEnd);
+    remember(knownTags, hash, buf, tagStart, tagEnd, program, daemon);
+    setRecord(out, time, host, program, daemon, pid);
+  }
+  return pos;
+}
+
+const LAST_MESSAGE_REPEATED = Buffer.from('last message repeated ');
+
+function startsWith(buf: Buffer, i: number, end: number, what: Buffer): boolean {
+  return end - i >= what.length && sameBytes(what, buf, i, i + what.length);
+}
+
+function setRecord(out: LogRecord, time: number, host: string, program: string, daemon: string, pid: number | null): void {
+  out.time = time;
+  out.host = host;
+  out.program = program;
+  out.daemon = daemon;
+  out.pid = pid;
+}
+
+/** A fresh record to fill. */
+export function emptyRecord(): LogRecord {
+  return { time: 0, host: '', program: '', daemon: '', pid: null, text: '' };
+}
+
+/**
+ * Splits one syslog-style line into a LogRecord. Never throws; a line it cannot read yields
+ * `{ malformed }` with a reason naming the broken part.
+ */
+export function parsePrefix(line: string, years: YearInference): LogRecord | MalformedPrefix {
+  const buf = Buffer.from(line, 'utf8');
+  const rec = emptyRecord();
+  const textStart = scanPrefix(buf, 0, buf.length, years, rec);
+  if (typeof textStart !== 'number') return textStart;
+  rec.text = decode(buf, textStart, buf.length);
+  return rec;
 }

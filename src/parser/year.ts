@@ -18,6 +18,9 @@ export class YearInference {
   private lastMonth = -1;
   // Consecutive lines nearly always share the minute, and `new Date(y, m, d, h, min)` is the
   // costliest step of a line, so the last local-minute conversion is remembered.
+  // Year and month-minute apart: one key for both would pass 2^30, leave V8's small integers and
+  // allocate a heap number per line.
+  private cacheYear = -1;
   private cacheKey = -1;
   private cacheBase = 0;
 
@@ -69,10 +72,11 @@ export class YearInference {
   }
 
   private localMinute(year: number, month0: number, day: number, h: number, m: number): number {
-    const key = (((year * 12 + month0) * 32 + day) * 24 + h) * 60 + m;
-    if (key !== this.cacheKey) {
+    const key = ((month0 * 32 + day) * 24 + h) * 60 + m;
+    if (key !== this.cacheKey || year !== this.cacheYear) {
       this.cacheBase = new Date(year, month0, day, h, m).getTime();
       this.cacheKey = key;
+      this.cacheYear = year;
     }
     return this.cacheBase;
   }

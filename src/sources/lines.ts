@@ -1,6 +1,7 @@
-// Byte-level line splitting and whole-file line reading (plain or gzip), built for throughput:
-// lines are found with Buffer.indexOf (memchr) and decoded one by one straight from the read
-// buffer, which measured ~3x faster than decoding a block and String.split-ing it.
+// Byte-level line splitting (the daemon's file source) and whole-file reading in regions of
+// whole lines (ingest), plain or gzip. Lines are found with Buffer.indexOf (memchr); the splitter
+// decodes them one by one straight from the read buffer, which measured ~3x faster than decoding
+// a block and String.split-ing it.
 import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 
@@ -9,14 +10,6 @@ const READ_BYTES = 256 * 1024;
 const NL = 0x0a;
 const CR = 0x0d;
 
-export interface LineBatch {
-  /** Complete lines, decoded as UTF-8, without `\n` or a trailing `\r`. */
-  lines: string[];
-  /** Lines longer than maxLineBytes that were skipped since the previous batch. */
-  oversized: number;
-  /** Byte position (in the decompressed stream for .gz) just after this batch's last line. */
-  endOffset: number;
-}
 
 export interface ReadLinesOptions {
   maxLineBytes?: number;
@@ -190,18 +183,6 @@ export async function* gunzipChunks(fh: FileHandle): AsyncGenerator<Buffer> {
   }
 }
 
-/** Yields the bytes of an open plain file from its start; the buffer is reused between yields. */
-async function* plainChunks(fh: FileHandle): AsyncGenerator<Buffer> {
-  const buf = Buffer.allocUnsafe(READ_BYTES);
-  let pos = 0;
-  for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, READ_BYTES, pos);
-    if (bytesRead === 0) return;
-    pos += bytesRead;
-    yield buf.subarray(0, bytesRead);
-  }
-}
-
 function gzipReason(path: string, err: unknown): Error {
   const e = err as NodeJS.ErrnoException;
   if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
@@ -210,34 +191,122 @@ function gzipReason(path: string, err: unknown): Error {
   return describe(path, err);
 }
 
-/**
- * Reads a whole file (plain, or gzip detected by its magic bytes) as batches of lines.
- * A last line without a newline is returned at the end. Rejects with an Error naming the path
- * and the reason (ENOENT, EACCES, corrupt gzip...).
- */
-export async function* readLines(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<LineBatch> {
-  const splitter = new LineSplitter(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-  const { fh, gz } = await openForRead(path);
-  try {
-    let reported = 0;
-    const take = (lines: string[]): LineBatch => {
-      const batch = { lines, oversized: splitter.oversized - reported, endOffset: splitter.lineEnd };
-      reported = splitter.oversized;
-      return batch;
-    };
-    try {
-      for await (const chunk of gz ? gunzipChunks(fh) : plainChunks(fh)) {
-        const lines: string[] = [];
-        splitter.push(chunk, lines);
-        if (lines.length > 0 || splitter.oversized > reported) yield take(lines);
+export interface LineRegion {
+  /** Holds whole lines at [start, end), each ending in `\n` but perhaps the file's last. Reused: valid until the next region is asked for. */
+  buf: Buffer;
+  start: number;
+  end: number;
+  /** Lines longer than the buffer can hold, skipped since the previous region (longer ones that fit are the reader's to count). */
+  oversized: number;
+}
+
+/** Fills buf from `offset` with at most `max` bytes of the file; resolves to how many (0 at the end). */
+type Fill = (buf: Buffer, offset: number, max: number) => Promise<number>;
+
+function plainFill(fh: FileHandle): Fill {
+  let pos = 0;
+  return async (buf, offset, max) => {
+    const { bytesRead } = await fh.read(buf, offset, max, pos);
+    pos += bytesRead;
+    return bytesRead;
+  };
+}
+
+function gzipFill(chunks: AsyncGenerator<Buffer>): Fill {
+  let chunk: Buffer | null = null;
+  let used = 0;
+  return async (buf, offset, max) => {
+    let n = 0;
+    while (n < max) {
+      if (chunk === null || used >= chunk.length) {
+        const r = await chunks.next();
+        if (r.done) break;
+        chunk = r.value;
+        used = 0;
       }
-    } catch (err) {
-      throw gz ? gzipReason(path, err) : describe(path, err);
+      const k = chunk.copy(buf, offset + n, used, used + Math.min(max - n, chunk.length - used));
+      used += k;
+      n += k;
     }
-    const last: string[] = [];
-    splitter.finish(last);
-    if (last.length > 0 || splitter.oversized > reported) yield take(last);
+    return n;
+  };
+}
+
+/**
+ * Reads a whole file (plain, or gzip detected by its magic bytes) as regions of whole lines, left
+ * in the buffer they were read into: a reader that decodes only the lines it needs spares the rest.
+ * The next block is read while the caller works on the current one. Two buffers of
+ * maxLineBytes + 256 KiB; a line too long to fit is skipped and counted. Rejects with an Error
+ * naming the path and the reason (ENOENT, EACCES, corrupt gzip...).
+ */
+export async function* readLineRegions(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<LineRegion> {
+  const head = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  if (!Number.isInteger(head) || head < 1) throw new Error(`maxLineBytes must be a positive integer, got ${String(head)}`);
+  const { fh, gz } = await openForRead(path);
+  const chunks = gz ? gunzipChunks(fh) : null;
+  const fill = chunks ? gzipFill(chunks) : plainFill(fh);
+  // Each buffer reads at `head`; the unfinished line of the other buffer is copied in just before.
+  const bufs = [Buffer.allocUnsafe(head + READ_BYTES), Buffer.allocUnsafe(head + READ_BYTES)];
+  let cur = 0;
+  let carryStart = 0;
+  let carryEnd = 0;
+  let skipping = false;
+  let oversized = 0;
+  let reading: Promise<number> = Promise.resolve(0);
+  try {
+    reading = fill(bufs[0]!, head, READ_BYTES);
+    // A failed read is reported when awaited, not as unhandled while the caller is busy.
+    reading.catch(() => {});
+    for (;;) {
+      let n: number;
+      try {
+        n = await reading;
+      } catch (err) {
+        throw gz ? gzipReason(path, err) : describe(path, err);
+      }
+      const buf = bufs[cur]!;
+      const other = bufs[1 - cur]!;
+      const carry = carryEnd - carryStart;
+      if (carry > 0) other.copy(buf, head - carry, carryStart, carryEnd);
+      if (n === 0) {
+        if (skipping) oversized++;
+        if (carry > 0 || oversized > 0) yield { buf, start: head - carry, end: head, oversized };
+        return;
+      }
+      reading = fill(other, head, READ_BYTES);
+      reading.catch(() => {});
+      let start = head - carry;
+      const end = head + n;
+      if (skipping) {
+        const nl = buf.indexOf(NL, head);
+        if (nl < 0 || nl >= end) {
+          carryStart = carryEnd = 0;
+          cur = 1 - cur;
+          continue;
+        }
+        oversized++;
+        skipping = false;
+        start = nl + 1;
+      }
+      const last = buf.lastIndexOf(NL, end - 1);
+      const whole = last >= start ? last + 1 : start;
+      carryStart = whole;
+      carryEnd = end;
+      if (end - whole > head) {
+        skipping = true;
+        carryStart = carryEnd = 0;
+      }
+      if (whole > start || oversized > 0) {
+        yield { buf, start, end: whole, oversized };
+        oversized = 0;
+      }
+      cur = 1 - cur;
+    }
   } finally {
+    // Stopped early: the read under way finishes before the file closes.
+    await reading.catch(() => {});
+    if (chunks) await chunks.return(undefined);
     await fh.close();
   }
 }
+

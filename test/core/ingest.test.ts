@@ -206,6 +206,18 @@ describe('packed rows', () => {
       generations: [g, { ...g, id: 8, parentId: null, relation: null, uid: null }],
       deliveries: [d, { ...d, id: 10, delay: null }],
     });
+    // Every string column null, or all empty: the mask tells them apart.
+    const bare = { ...d, id: 11, origTo: '', relay: null, dsn: null, reply: '', sesMessageId: null };
+    expect(unpackRows(packRows([], [bare])).deliveries).toEqual([bare]);
+    expect(unpackRows(packRows([], []))).toEqual({ generations: [], deliveries: [] });
+  });
+
+  it('are refused, not written askew, if a value ever held a NUL', () => {
+    const d: DeliveryRow = {
+      id: 1, message: 1, at: 0, agent: 'smtp', recipient: 'a\u0000b@example.com', origTo: null, relay: null, delay: null,
+      dsn: null, status: 'sent', reply: 'x', sesMessageId: null, childQueueId: null,
+    };
+    expect(() => unpackRows(packRows([], [d]))).toThrow('packed rows hold 10 strings, not the 9 of 0 generations and 1 deliveries');
   });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isGzip, LineSplitter, readLines, type LineBatch } from '../../src/sources/lines.js';
+import { DEFAULT_MAX_LINE_BYTES, isGzip, LineSplitter, readLineRegions } from '../../src/sources/lines.js';
 
 function pushAll(splitter: LineSplitter, parts: Buffer[]): string[] {
   const out: string[] = [];
@@ -130,7 +130,7 @@ describe('isGzip', () => {
   });
 });
 
-describe('readLines', () => {
+describe('readLineRegions', () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lines-test-'));
@@ -139,20 +139,36 @@ describe('readLines', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function collect(path: string, maxLineBytes?: number): Promise<{ lines: string[]; batches: LineBatch[] }> {
-    const batches: LineBatch[] = [];
-    for await (const b of readLines(path, maxLineBytes ? { maxLineBytes } : {})) batches.push(b);
-    return { lines: batches.flatMap((b) => b.lines), batches };
+  /** The lines of every region, split the way ingest's reader splits them. */
+  async function collect(path: string, maxLineBytes?: number): Promise<{ lines: string[]; oversized: number; regions: number }> {
+    const max = maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    const lines: string[] = [];
+    let oversized = 0;
+    let regions = 0;
+    for await (const r of readLineRegions(path, maxLineBytes ? { maxLineBytes } : {})) {
+      regions++;
+      oversized += r.oversized;
+      for (let s = r.start; s < r.end; ) {
+        let nl = r.buf.indexOf(0x0a, s);
+        if (nl < 0 || nl >= r.end) nl = r.end;
+        if (nl - s > max) oversized++;
+        else lines.push(r.buf.toString('utf8', s, nl).replace(/\r$/, ''));
+        s = nl + 1;
+      }
+    }
+    return { lines, oversized, regions };
   }
 
   it('reads a plain file, returning a last line that has no newline', async () => {
     const p = join(dir, 'mail.log');
     await writeFile(p, 'one\ntwo\r\nthree');
-    const { batches } = await collect(p);
-    expect(batches).toEqual([
-      { lines: ['one', 'two'], oversized: 0, endOffset: 9 },
-      { lines: ['three'], oversized: 0, endOffset: 14 },
-    ]);
+    expect(await collect(p)).toEqual({ lines: ['one', 'two', 'three'], oversized: 0, regions: 2 });
+  });
+
+  it('reads an empty file as no regions', async () => {
+    const p = join(dir, 'empty.log');
+    await writeFile(p, '');
+    expect(await collect(p)).toEqual({ lines: [], oversized: 0, regions: 0 });
   });
 
   it('detects gzip by magic bytes, whatever the name, and plain text named .gz', async () => {
@@ -164,30 +180,41 @@ describe('readLines', () => {
     expect((await collect(plain)).lines).toEqual(['plain']);
   });
 
-  it('batches many lines and reports offsets in bytes of UTF-8', async () => {
+  it('joins lines and multi-byte characters cut between reads, plain and gzip', async () => {
     const p = join(dir, 'big.log');
     const lines = Array.from({ length: 50_000 }, (_, i) => `Nov  3 12:57:23 host postfix/smtp[${i}]: é ✓ ${'x'.repeat(i % 97)}`);
     const text = lines.join('\n') + '\n';
     await writeFile(p, text);
-    for (const path of [p, await gzCopy(p, text)]) {
-      const { lines: got, batches } = await collect(path);
-      expect(got).toEqual(lines);
-      expect(batches.length).toBeGreaterThan(1);
-      expect(batches.at(-1)!.endOffset).toBe(Buffer.byteLength(text));
+    await writeFile(`${p}.gz`, gzipSync(text));
+    for (const path of [p, `${p}.gz`]) {
+      const got = await collect(path);
+      expect(got.lines).toEqual(lines);
+      expect(got.regions).toBeGreaterThan(10);
     }
   });
 
-  async function gzCopy(p: string, text: string): Promise<string> {
-    await writeFile(`${p}.gz`, gzipSync(text));
-    return `${p}.gz`;
-  }
-
-  it('counts oversized lines in the batch instead of returning them', async () => {
+  it('counts lines too long for the buffer, and long ones that fit are left to the reader to count', async () => {
     const p = join(dir, 'over.log');
+    // 300,000 bytes do not fit a buffer of 10 + 256 KiB; 20 bytes fit but pass the limit of 10.
     await writeFile(p, `a\n${'x'.repeat(300_000)}\nb\n${'y'.repeat(20)}`);
-    const { lines, batches } = await collect(p, 10);
-    expect(lines).toEqual(['a', 'b']);
-    expect(batches.reduce((n, b) => n + b.oversized, 0)).toBe(2);
+    expect(await collect(p, 10)).toEqual({ lines: ['a', 'b'], oversized: 2, regions: 3 });
+    await writeFile(p, `a\n${'x'.repeat(600_000)}`);
+    expect(await collect(p, 10)).toEqual({ lines: ['a'], oversized: 1, regions: 2 });
+  });
+
+  it('matches a naive split for random lines of random lengths, some oversized (seeded)', async () => {
+    let x = 7;
+    const rand = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n);
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) lines.push('é'.repeat(rand(3)) + 'z'.repeat(rand(9) === 0 ? rand(400_000) : rand(300)));
+    const text = lines.join('\n');
+    const p = join(dir, 'random.log');
+    await writeFile(p, text);
+    const max = 100_000;
+    const got = await collect(p, max);
+    const kept = lines.filter((l) => Buffer.byteLength(l) <= max);
+    expect(got.lines).toEqual(kept);
+    expect(got.oversized).toBe(lines.length - kept.length);
   });
 
   it('rejects with the path and reason for a missing file, a directory and a corrupt gzip', async () => {
