@@ -1,10 +1,9 @@
 // Rows on their way from the thread that tracks the log to the thread that writes them. Copying half
 // a million objects between threads costs about as much as writing them; this packs a batch into a
 // Float64Array (moved, not copied) and one string (copied in one piece), in the column order the
-// Store binds them, so the writer makes no object per row either. The lookup keys are hashed here
-// too: the writing thread is the busier one.
+// Store binds them, so the writer makes no object per row either. The lookup keys are hashed by the
+// writer: of the two threads, the tracking one is the busier.
 import type { DeliveryRow, Generation, Relation } from '../tracker/types.js';
-import { keyOf } from './keys.js';
 
 export interface PackedRows {
   generations: number;
@@ -20,12 +19,12 @@ export interface PackedRows {
   strings: string;
 }
 
-/** id, first_seen, last_seen, removed_at, client_port, uid, size, nrcpt, parent_id, queue_key, message_key, null mask. */
-export const GEN_NUMBERS = 12;
+/** id, first_seen, last_seen, removed_at, client_port, uid, size, nrcpt, parent_id, null mask. */
+export const GEN_NUMBERS = 10;
 /** queue_id, host, client_host, client_ip, sasl_method, sasl_username, orig_client_host, orig_client_ip, sender, message_id, relation. */
 export const GEN_STRINGS = 11;
-/** id, message, at, delay, ses_key, recipient_key, null mask. */
-export const DELIVERY_NUMBERS = 7;
+/** id, message, at, delay, null mask. */
+export const DELIVERY_NUMBERS = 5;
 /** agent, recipient, orig_to, relay, dsn, status, reply, ses_message_id, child_queue_id. */
 export const DELIVERY_STRINGS = 9;
 export const STRING_SEPARATOR = '\0';
@@ -57,8 +56,6 @@ export function packRows(gens: readonly Generation[], dels: readonly DeliveryRow
     numbers[n++] = num(g.size);
     numbers[n++] = num(g.nrcpt);
     numbers[n++] = num(g.parentId);
-    numbers[n++] = keyOf(g.queueId);
-    numbers[n++] = g.messageId === null ? NaN : keyOf(g.messageId);
     numbers[n++] =
       put(s, g.queueId) | (put(s, g.host) << 1) | (put(s, g.clientHost) << 2) | (put(s, g.clientIp) << 3) |
       (put(s, g.saslMethod) << 4) | (put(s, g.saslUsername) << 5) | (put(s, g.origClientHost) << 6) |
@@ -69,8 +66,6 @@ export function packRows(gens: readonly Generation[], dels: readonly DeliveryRow
     numbers[n++] = d.message;
     numbers[n++] = d.at;
     numbers[n++] = num(d.delay);
-    numbers[n++] = d.sesMessageId === null ? NaN : keyOf(d.sesMessageId);
-    numbers[n++] = keyOf(d.recipient);
     numbers[n++] =
       put(s, d.agent) | (put(s, d.recipient) << 1) | (put(s, d.origTo) << 2) | (put(s, d.relay) << 3) | (put(s, d.dsn) << 4) |
       (put(s, d.status) << 5) | (put(s, compactReply(d.reply, d.sesMessageId)) << 6) | (put(s, d.sesMessageId) << 7) |

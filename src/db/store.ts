@@ -298,13 +298,15 @@ export class Store {
       let n = 0;
       for (let i = 0; i < rows.generations; i++, n += GEN_NUMBERS, k += GEN_STRINGS) {
         mask = x[n + GEN_NUMBERS - 1]!;
+        const messageId = str(9);
         upsertGen.run(x[n], s[k], str(1), x[n + 1], x[n + 2], v(n + 3), str(2), str(3), v(n + 4), str(4), str(5),
-          str(6), str(7), v(n + 5), str(8), str(9), v(n + 6), v(n + 7), v(n + 8), str(10), x[n + 9], v(n + 10));
+          str(6), str(7), v(n + 5), str(8), messageId, v(n + 6), v(n + 7), v(n + 8), str(10), keyOf(s[k]!), keyOrNull(messageId));
       }
       for (let i = 0; i < rows.deliveries; i++, n += DELIVERY_NUMBERS, k += DELIVERY_STRINGS) {
         mask = x[n + DELIVERY_NUMBERS - 1]!;
+        const ses = str(7);
         insertDelivery.run(x[n], x[n + 1], x[n + 2], s[k], s[k + 1], str(2), this.nameId(str(3)), v(n + 3), str(4),
-          s[k + 5], str(6), str(7), str(8), v(n + 4), x[n + 5]);
+          s[k + 5], str(6), ses, str(8), keyOrNull(ses), keyOf(s[k + 1]!));
       }
       return this.insertEvents(events);
     });

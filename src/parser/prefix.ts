@@ -124,6 +124,89 @@ function fraction(buf: Buffer, i: number, end: number, out: { ms: number; end: n
 
 const frac = { ms: 0, end: 0 };
 
+/** What a stamp reader leaves: the time, or the reason it could not read the stamp. */
+const stamp = { time: 0, error: '' };
+
+/** RFC 3339 stamp at start: `2025-11-03T12:57:23[.frac](Z|+hh:mm|+hhmm) `. Index after the space, or -1 (see stamp.error). */
+function rfc3339Stamp(buf: Buffer, s0: number, end: number): number {
+  const yHi = two(buf, s0, end);
+  const yLo = two(buf, s0 + 2, end);
+  const mo = two(buf, s0 + 5, end);
+  const d = two(buf, s0 + 8, end);
+  const h = two(buf, s0 + 11, end);
+  const mi = two(buf, s0 + 14, end);
+  const s = two(buf, s0 + 17, end);
+  const t = at(buf, s0 + 10, end);
+  if (
+    yHi < 0 || yLo < 0 ||
+    at(buf, s0 + 4, end) !== 0x2d || at(buf, s0 + 7, end) !== 0x2d ||
+    (t !== 0x54 && t !== 0x74) ||
+    at(buf, s0 + 13, end) !== COLON || at(buf, s0 + 16, end) !== COLON ||
+    mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60
+  ) {
+    return fail('bad RFC 3339 timestamp');
+  }
+  fraction(buf, s0 + 19, end, frac);
+  let i = frac.end;
+  const z = at(buf, i, end);
+  let offsetMin: number;
+  if (z === 0x5a || z === 0x7a) {
+    offsetMin = 0;
+    i += 1;
+  } else if (z === 0x2b || z === 0x2d) {
+    const oh = two(buf, i + 1, end);
+    let om: number;
+    if (at(buf, i + 3, end) === COLON) {
+      om = two(buf, i + 4, end);
+      i += 6;
+    } else {
+      om = two(buf, i + 3, end);
+      i += 5;
+    }
+    if (oh < 0 || om < 0 || oh > 23 || om > 59) return fail('bad RFC 3339 timezone offset');
+    offsetMin = (z === 0x2d ? -1 : 1) * (oh * 60 + om);
+  } else {
+    return fail('RFC 3339 timestamp without timezone');
+  }
+  if (at(buf, i, end) !== SP) return fail('no space after timestamp');
+  stamp.time = Date.UTC(yHi * 100 + yLo, mo - 1, d, h, mi, s) + frac.ms - offsetMin * 60_000;
+  return i + 1;
+}
+
+/** RFC 3164 / journal short stamp at start: `Nov  3 12:57:23 ` or `Nov 03 12:57:23 `. Index after the space, or -1. */
+function syslogStamp(buf: Buffer, start: number, end: number, years: YearInference): number {
+  const month0 = monthAt(buf, start, end);
+  if (month0 < 0 || at(buf, start + 3, end) !== SP) return fail('no syslog timestamp');
+  let i = start + 4;
+  if (at(buf, i, end) === SP) i++;
+  let day = digit(buf, i, end);
+  if (day < 0) return fail('bad day in syslog timestamp');
+  i++;
+  const d2 = digit(buf, i, end);
+  if (d2 >= 0) {
+    day = day * 10 + d2;
+    i++;
+  }
+  if (at(buf, i, end) !== SP || day < 1 || day > 31) return fail('bad day in syslog timestamp');
+  i++;
+  const h = two(buf, i, end);
+  const mi = two(buf, i + 3, end);
+  const s = two(buf, i + 6, end);
+  if (at(buf, i + 2, end) !== COLON || at(buf, i + 5, end) !== COLON || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60) {
+    return fail('bad time in syslog timestamp');
+  }
+  fraction(buf, i + 8, end, frac);
+  i = frac.end;
+  if (at(buf, i, end) !== SP) return fail('no space after timestamp');
+  stamp.time = years.resolve(month0, day, h, mi, s, frac.ms);
+  return i + 1;
+}
+
+function fail(reason: string): number {
+  stamp.error = reason;
+  return -1;
+}
+
 /** A name seen before, with its bytes to tell it apart from another of the same hash. */
 interface Known {
   bytes: Buffer;
@@ -137,6 +220,8 @@ interface Known {
 const MAX_KNOWN = 512;
 const knownTags = new Map<number, Known>();
 const knownHosts = new Map<number, Known>();
+/** Nearly every line names the host of the line before: checked first, without hashing. */
+let lastHost: Known = { bytes: Buffer.alloc(0), name: '', daemon: '' };
 
 function sameBytes(k: Buffer, buf: Buffer, start: number, end: number): boolean {
   if (k.length !== end - start) return false;
@@ -144,16 +229,10 @@ function sameBytes(k: Buffer, buf: Buffer, start: number, end: number): boolean 
   return true;
 }
 
-function remember(map: Map<number, Known>, hash: number, buf: Buffer, start: number, end: number, name: string, daemon: string): void {
-  if (map.size < MAX_KNOWN && !map.has(hash)) map.set(hash, { bytes: Buffer.from(buf.subarray(start, end)), name, daemon });
-}
-
-function hostName(buf: Buffer, start: number, end: number, hash: number): string {
-  const k = knownHosts.get(hash);
-  if (k !== undefined && sameBytes(k.bytes, buf, start, end)) return k.name;
-  const host = decode(buf, start, end);
-  remember(knownHosts, hash, buf, start, end, host, host);
-  return host;
+function remember(map: Map<number, Known>, hash: number, buf: Buffer, start: number, end: number, name: string, daemon: string): Known {
+  const k = { bytes: Buffer.from(buf.subarray(start, end)), name, daemon };
+  if (map.size < MAX_KNOWN && !map.has(hash)) map.set(hash, k);
+  return k;
 }
 
 /**
@@ -163,99 +242,37 @@ function hostName(buf: Buffer, start: number, end: number, hash: number): string
  */
 export function scanPrefix(buf: Buffer, start: number, end: number, years: YearInference, out: LogRecord): number | MalformedPrefix {
   const c0 = at(buf, start, end);
-  let time: number;
-  let pos: number;
-
-  if (c0 >= 0x30 && c0 <= 0x39) {
-    // RFC 3339: 2025-11-03T12:57:23[.frac](Z|+hh:mm|+hhmm)
-    const s0 = start;
-    const yHi = two(buf, s0, end);
-    const yLo = two(buf, s0 + 2, end);
-    const mo = two(buf, s0 + 5, end);
-    const d = two(buf, s0 + 8, end);
-    const h = two(buf, s0 + 11, end);
-    const mi = two(buf, s0 + 14, end);
-    const s = two(buf, s0 + 17, end);
-    const t = at(buf, s0 + 10, end);
-    if (
-      yHi < 0 || yLo < 0 ||
-      at(buf, s0 + 4, end) !== 0x2d || at(buf, s0 + 7, end) !== 0x2d ||
-      (t !== 0x54 && t !== 0x74) ||
-      at(buf, s0 + 13, end) !== COLON || at(buf, s0 + 16, end) !== COLON ||
-      mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60
-    ) {
-      return bad('bad RFC 3339 timestamp', buf, start, end);
-    }
-    fraction(buf, s0 + 19, end, frac);
-    let i = frac.end;
-    const z = at(buf, i, end);
-    let offsetMin: number;
-    if (z === 0x5a || z === 0x7a) {
-      offsetMin = 0;
-      i += 1;
-    } else if (z === 0x2b || z === 0x2d) {
-      const oh = two(buf, i + 1, end);
-      let om: number;
-      if (at(buf, i + 3, end) === COLON) {
-        om = two(buf, i + 4, end);
-        i += 6;
-      } else {
-        om = two(buf, i + 3, end);
-        i += 5;
-      }
-      if (oh < 0 || om < 0 || oh > 23 || om > 59) return bad('bad RFC 3339 timezone offset', buf, start, end);
-      offsetMin = (z === 0x2d ? -1 : 1) * (oh * 60 + om);
-    } else {
-      return bad('RFC 3339 timestamp without timezone', buf, start, end);
-    }
-    if (at(buf, i, end) !== SP) return bad('no space after timestamp', buf, start, end);
-    time = Date.UTC(yHi * 100 + yLo, mo - 1, d, h, mi, s) + frac.ms - offsetMin * 60_000;
-    pos = i + 1;
-  } else {
-    // RFC 3164 / journal short: `Nov  3 12:57:23 ` or `Nov 03 12:57:23 `
-    const month0 = monthAt(buf, start, end);
-    if (month0 < 0 || at(buf, start + 3, end) !== SP) return bad('no syslog timestamp', buf, start, end);
-    let i = start + 4;
-    if (at(buf, i, end) === SP) i++;
-    let day = digit(buf, i, end);
-    if (day < 0) return bad('bad day in syslog timestamp', buf, start, end);
-    i++;
-    const d2 = digit(buf, i, end);
-    if (d2 >= 0) {
-      day = day * 10 + d2;
-      i++;
-    }
-    if (at(buf, i, end) !== SP || day < 1 || day > 31) return bad('bad day in syslog timestamp', buf, start, end);
-    i++;
-    const h = two(buf, i, end);
-    const mi = two(buf, i + 3, end);
-    const s = two(buf, i + 6, end);
-    if (
-      at(buf, i + 2, end) !== COLON || at(buf, i + 5, end) !== COLON ||
-      h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60
-    ) {
-      return bad('bad time in syslog timestamp', buf, start, end);
-    }
-    fraction(buf, i + 8, end, frac);
-    i = frac.end;
-    if (at(buf, i, end) !== SP) return bad('no space after timestamp', buf, start, end);
-    time = years.resolve(month0, day, h, mi, s, frac.ms);
-    pos = i + 1;
-  }
+  let pos = c0 >= 0x30 && c0 <= 0x39 ? rfc3339Stamp(buf, start, end) : syslogStamp(buf, start, end, years);
+  if (pos < 0) return bad(stamp.error, buf, start, end);
+  const time = stamp.time;
 
   // Host: one token.
   const hostStart = pos;
-  let hash = 0x811c9dc5;
-  while (pos < end && buf[pos] !== SP) hash = Math.imul(hash ^ buf[pos++]!, 0x01000193);
-  if (pos >= end || pos === hostStart) return bad('no host name after timestamp', buf, start, end);
-  const host = hostName(buf, hostStart, pos, hash);
+  let host: string;
+  const lastLen = lastHost.bytes.length;
+  if (lastLen > 0 && hostStart + lastLen < end && buf[hostStart + lastLen] === SP && sameBytes(lastHost.bytes, buf, hostStart, hostStart + lastLen)) {
+    host = lastHost.name;
+    pos = hostStart + lastLen;
+  } else {
+    let hash = 0x811c9dc5 | 0;
+    while (pos < end && buf[pos] !== SP) hash = Math.imul(hash ^ buf[pos++]!, 0x01000193);
+    if (pos >= end || pos === hostStart) return bad('no host name after timestamp', buf, start, end);
+    const k = knownHosts.get(hash);
+    if (k !== undefined && sameBytes(k.bytes, buf, hostStart, pos)) {
+      lastHost = k;
+    } else {
+      const name = decode(buf, hostStart, pos);
+      lastHost = remember(knownHosts, hash, buf, hostStart, pos, name, name);
+    }
+    host = lastHost.name;
+  }
   pos++;
 
   // Tag: `prog[pid]: ` or `prog: `.
   const tagStart = pos;
   let lastSlash = -1;
   let c = 0;
-  hash = 0x811c9dc5;
+  let hash = 0x811c9dc5 | 0;
   while (pos < end) {
     c = buf[pos]!;
     if (c === LBRACKET || c === COLON || c === SP) break;
@@ -295,15 +312,12 @@ export function scanPrefix(buf: Buffer, start: number, end: number, years: YearI
     if (buf[pos] !== SP) return bad('no space after program tag', buf, start, end);
     pos++;
   }
-  const k = knownTags.get(hash);
-  if (k !== undefined && sameBytes(k.bytes, buf, tagStart, tagEnd)) {
-    setRecord(out, time, host, k.name, k.daemon, pid);
-  } else {
+  let k = knownTags.get(hash);
+  if (k === undefined || !sameBytes(k.bytes, buf, tagStart, tagEnd)) {
     const program = decode(buf, tagStart, tagEnd);
-    const daemon = lastSlash < 0 ? program : decode(buf, lastSlash + 1, tagEnd);
-    remember(knownTags, hash, buf, tagStart, tagEnd, program, daemon);
-    setRecord(out, time, host, program, daemon, pid);
+    k = remember(knownTags, hash, buf, tagStart, tagEnd, program, lastSlash < 0 ? program : decode(buf, lastSlash + 1, tagEnd));
   }
+  setRecord(out, time, host, k.name, k.daemon, pid);
   return pos;
 }
 
