@@ -3,10 +3,12 @@
 // counters, so it bounds what one pass over the log costs in Perl. Rounds alternate which tool runs
 // first, so neither always gets the cold page cache, and the medians are reported.
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateLogFile, type GroundTruth, type PflogsummCounts } from './generate.js';
 import { measureCommand, median, hasGnuTime, type Measurement, type RssMethod } from './measure.js';
+import type { IngestStages } from './ingest-stages.js';
+import { spawnSync } from 'node:child_process';
 
 export type Tool = 'pflogsumm' | 'ours';
 
@@ -86,6 +88,8 @@ export interface IngestBenchResult {
   ours: OursResult;
   /** ours lines/s divided by pflogsumm lines/s; null when ours is not available. */
   ratio: number | null;
+  /** Each stage of ingest timed alone (see ingest-stages.ts), or why it could not be. */
+  stages: (IngestStages & { ceiling: number }) | { error: string };
 }
 
 /** The "Grand Totals" block of pflogsumm's report. */
@@ -265,6 +269,13 @@ export async function runIngestBench(opts: IngestBenchOptions): Promise<IngestBe
   const pfTotals = totals as PflogsummTotals | null;
   if (pfTotals === null) throw new Error('runIngestBench: pflogsumm never ran');
   const pfStats = stats(pfRuns, lines);
+  let stagesResult: IngestBenchResult['stages'];
+  if (oursDown !== null) {
+    stagesResult = { error: 'ours not available' };
+  } else {
+    log('timing each stage of ingest alone');
+    stagesResult = measureStagesApart(node, cliPath, logFile, join(workDir, 'stages'), timeoutMs, pfStats.seconds);
+  }
   let ours: OursResult;
   if (oursDown !== null) {
     ours = { available: false, reason: oursDown };
@@ -292,7 +303,21 @@ export async function runIngestBench(opts: IngestBenchOptions): Promise<IngestBe
     pflogsumm: { ...pfStats, totals: pfTotals, mismatches: compareWithTruth(pfTotals, truth.pflogsumm) },
     ours,
     ratio: ours.available ? ours.linesPerSecond / pfStats.linesPerSecond : null,
+    stages: stagesResult,
   };
+}
+
+function measureStagesApart(node: string, cliPath: string, logFile: string, dir: string, timeoutMs: number, pflogsummSeconds: number): IngestBenchResult['stages'] {
+  const script = join(dirname(cliPath), 'bench', 'ingest-stages.js');
+  const r = spawnSync(node, [script, logFile, dir], { encoding: 'utf8', timeout: timeoutMs });
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) return { error: `ingest-stages exited ${r.status ?? r.signal}: ${reasonLine(r.stderr ?? '')}` };
+  try {
+    const st = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as IngestStages;
+    return { ...st, ceiling: pflogsummSeconds / st.floorSeconds };
+  } catch {
+    return { error: `ingest-stages printed no JSON: ${r.stdout.slice(0, 200)}` };
+  }
 }
 
 /** A short human report of a result. */
@@ -310,6 +335,15 @@ export function formatIngestBench(r: IngestBenchResult): string {
     );
   } else {
     rows.push(`  ours:      not measured: ${r.ours.reason}`);
+  }
+  if ('error' in r.stages) {
+    rows.push(`  stages: not measured: ${r.stages.error}`);
+  } else {
+    const st = r.stages;
+    rows.push(
+      `  each stage alone, one thread: start-up ${f(st.startupSeconds, 2)} s; read+parse+track ${f(st.trackSeconds, 2)} s; SQLite writes ${f(st.writeSeconds, 2)} s + index rebuild and commit ${f(st.rebuildSeconds, 2)} s`,
+      `  writing alone (start-up + writes + rebuild) takes ${f(st.floorSeconds, 2)} s: with parsing free, ingest could reach at most ${f(st.ceiling, 2)}x pflogsumm`,
+    );
   }
   return rows.join('\n');
 }

@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatIngestBench, parseIngestSummary, parsePflogsummTotals, reasonLine, runIngestBench } from '../../src/bench/ingest-bench.js';
+import { measureStages } from '../../src/bench/ingest-stages.js';
+import { generateLogFile } from '../../src/bench/generate.js';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 
 const dir = mkdtempSync(join(tmpdir(), 'ingest-bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,6 +58,9 @@ describe('runIngestBench', () => {
     expect(r.ours.dbBytesPerMessage).toBe(300);
     expect(r.ratio).toBeCloseTo(r.ours.linesPerSecond / r.pflogsumm.linesPerSecond, 9);
     expect(formatIngestBench(r)).toMatch(/ours\/pflogsumm speed: [\d.]+x; database [\d.]+ MiB, 300 bytes per indexed message/);
+    // The stand-in has no stage script beside it.
+    expect(r.stages).toEqual({ error: expect.stringMatching(/^ingest-stages exited 1: .*ingest-stages\.js/) });
+    expect(formatIngestBench(r)).toContain('stages: not measured: ingest-stages exited 1');
   });
 
   it('reports why the ingest command failed and keeps the pflogsumm figures', async () => {
@@ -98,5 +105,24 @@ messages
   it('picks the error line out of a Node stack trace', () => {
     expect(reasonLine('node:internal/modules/esm/resolve:873\n  throw new ERR\n\nError [ERR_MODULE_NOT_FOUND]: Cannot find module x\n')).toBe('Error [ERR_MODULE_NOT_FOUND]: Cannot find module x');
     expect(reasonLine('config: unknown key "foo"\n')).toBe('config: unknown key "foo"');
+  });
+});
+
+describe('measureStages', () => {
+  it('times start-up, tracking and writing apart, and writes every queue file of the log', async () => {
+    const log = join(dir, 'stages.log');
+    const truth = generateLogFile({ lines: 20_000, seed: 9, start: new Date(Date.UTC(2025, 10, 3)) }, log);
+    const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+    const st = await measureStages(log, join(dir, 'stages'), cli);
+    for (const k of ['startupSeconds', 'trackSeconds', 'writeSeconds', 'rebuildSeconds'] as const) expect(st[k]).toBeGreaterThan(0);
+    expect(st.floorSeconds).toBeCloseTo(st.startupSeconds + st.writeSeconds + st.rebuildSeconds, 9);
+    const db = new Database(join(dir, 'stages', 'stages.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM messages').pluck().get()).toBe(truth.queueFiles);
+      const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_key'`).pluck().all();
+      expect(indexes).toHaveLength(4);
+    } finally {
+      db.close();
+    }
   });
 });
