@@ -11,10 +11,11 @@ export interface PackedRows {
   /** GEN_NUMBERS values per generation, then DELIVERY_NUMBERS per delivery; NaN stands for null. */
   numbers: Float64Array;
   /**
-   * GEN_STRINGS values per generation, then DELIVERY_STRINGS per delivery (reply as compactReply
-   * leaves it), joined by NUL: no parsed value holds one (a line with a NUL byte is malformed), and
-   * joining and splitting cost a fraction of JSON. A null is an empty string whose bit is set in
-   * the row's null mask (the last of its numbers).
+   * The string columns of each generation (GEN_STRINGS), then of each delivery (DELIVERY_STRINGS;
+   * reply as compactReply leaves it), joined by NUL: no parsed value holds one (a line with a NUL
+   * byte is malformed), and joining and splitting cost a fraction of JSON. A null takes no place:
+   * its bit is set in the row's null mask (the last of its numbers). Copying costs per value, and
+   * about a third of the values are null.
    */
   strings: string;
 }
@@ -74,19 +75,22 @@ export function packRows(gens: readonly Generation[], dels: readonly DeliveryRow
   return { generations: gens.length, deliveries: dels.length, numbers, strings: s.join(STRING_SEPARATOR) };
 }
 
-/** Appends a string column ('' for null); 1 when it was null, for the row's null mask. */
+/** Appends a string column unless it is null; 1 when it was, for the row's null mask. */
 function put(out: string[], v: string | null): number {
-  if (v === null) {
-    out.push('');
-    return 1;
-  }
+  if (v === null) return 1;
   out.push(v);
   return 0;
 }
 
-/** The strings of packed rows, checked against the counts they claim; a null is the empty string its mask marks. */
+/** The strings of packed rows, checked against the counts their null masks claim. */
 export function unpackStrings(p: PackedRows): string[] {
-  const expected = p.generations * GEN_STRINGS + p.deliveries * DELIVERY_STRINGS;
+  const x = p.numbers;
+  let expected = 0;
+  let n = GEN_NUMBERS - 1;
+  for (let i = 0; i < p.generations; i++, n += GEN_NUMBERS) expected += GEN_STRINGS - bitCount(x[n]!);
+  n -= GEN_NUMBERS - 1;
+  n += DELIVERY_NUMBERS - 1;
+  for (let i = 0; i < p.deliveries; i++, n += DELIVERY_NUMBERS) expected += DELIVERY_STRINGS - bitCount(x[n]!);
   // ''.split gives [''], not [].
   const s = p.strings === '' && expected === 0 ? [] : p.strings.split(STRING_SEPARATOR);
   // A NUL inside a value would shift every column after it: refuse rather than write them askew.
@@ -96,6 +100,21 @@ export function unpackStrings(p: PackedRows): string[] {
   return s;
 }
 
+function bitCount(v: number): number {
+  let c = 0;
+  for (let m = v; m !== 0; m &= m - 1) c++;
+  return c;
+}
+
+/**
+ * Reads one row's `count` string columns from s at k into cols (null where the mask says), and
+ * returns where the next row's strings start.
+ */
+export function readStrings(s: readonly string[], k: number, mask: number, count: number, cols: Array<string | null>): number {
+  for (let j = 0; j < count; j++) cols[j] = mask & (1 << j) ? null : s[k++]!;
+  return k;
+}
+
 /** The inverse of packRows, for tests and for anything that wants the objects back. */
 export function unpackRows(p: PackedRows): { generations: Generation[]; deliveries: DeliveryRow[] } {
   const s = unpackStrings(p);
@@ -103,52 +122,51 @@ export function unpackRows(p: PackedRows): { generations: Generation[]; deliveri
   const nul = (v: number): number | null => (v !== v ? null : v);
   const generations: Generation[] = [];
   const deliveries: DeliveryRow[] = [];
+  const c: Array<string | null> = [];
   let n = 0;
   let k = 0;
-  for (let i = 0; i < p.generations; i++, n += GEN_NUMBERS, k += GEN_STRINGS) {
-    const mask = x[n + GEN_NUMBERS - 1]!;
-    const str = (j: number): string | null => (mask & (1 << j) ? null : s[k + j]!);
+  for (let i = 0; i < p.generations; i++, n += GEN_NUMBERS) {
+    k = readStrings(s, k, x[n + GEN_NUMBERS - 1]!, GEN_STRINGS, c);
     generations.push({
       id: x[n]!,
-      queueId: str(0)!,
-      host: str(1)!,
+      queueId: c[0]!,
+      host: c[1]!,
       firstSeen: x[n + 1]!,
       lastSeen: x[n + 2]!,
       removedAt: nul(x[n + 3]!),
-      clientHost: str(2),
-      clientIp: str(3),
+      clientHost: c[2]!,
+      clientIp: c[3]!,
       clientPort: nul(x[n + 4]!),
-      saslMethod: str(4),
-      saslUsername: str(5),
-      origClientHost: str(6),
-      origClientIp: str(7),
+      saslMethod: c[4]!,
+      saslUsername: c[5]!,
+      origClientHost: c[6]!,
+      origClientIp: c[7]!,
       uid: nul(x[n + 5]!),
-      sender: str(8),
-      messageId: str(9),
+      sender: c[8]!,
+      messageId: c[9]!,
       size: nul(x[n + 6]!),
       nrcpt: nul(x[n + 7]!),
       parentId: nul(x[n + 8]!),
-      relation: str(10) as Relation | null,
+      relation: c[10] as Relation | null,
     });
   }
-  for (let i = 0; i < p.deliveries; i++, n += DELIVERY_NUMBERS, k += DELIVERY_STRINGS) {
-    const mask = x[n + DELIVERY_NUMBERS - 1]!;
-    const str = (j: number): string | null => (mask & (1 << j) ? null : s[k + j]!);
-    const ses = str(7);
+  for (let i = 0; i < p.deliveries; i++, n += DELIVERY_NUMBERS) {
+    k = readStrings(s, k, x[n + DELIVERY_NUMBERS - 1]!, DELIVERY_STRINGS, c);
+    const ses = c[7] ?? null;
     deliveries.push({
       id: x[n]!,
       message: x[n + 1]!,
       at: x[n + 2]!,
-      agent: str(0)!,
-      recipient: str(1)!,
-      origTo: str(2),
-      relay: str(3),
+      agent: c[0]!,
+      recipient: c[1]!,
+      origTo: c[2]!,
+      relay: c[3]!,
       delay: nul(x[n + 3]!),
-      dsn: str(4),
-      status: str(5)!,
-      reply: str(6) ?? `250 Ok ${ses}`,
+      dsn: c[4]!,
+      status: c[5]!,
+      reply: c[6] ?? `250 Ok ${ses}`,
       sesMessageId: ses,
-      childQueueId: str(8),
+      childQueueId: c[8]!,
     });
   }
   return { generations, deliveries };

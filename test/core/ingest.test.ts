@@ -217,7 +217,7 @@ describe('packed rows', () => {
       id: 1, message: 1, at: 0, agent: 'smtp', recipient: 'a\u0000b@example.com', origTo: null, relay: null, delay: null,
       dsn: null, status: 'sent', reply: 'x', sesMessageId: null, childQueueId: null,
     };
-    expect(() => unpackRows(packRows([], [d]))).toThrow('packed rows hold 10 strings, not the 9 of 0 generations and 1 deliveries');
+    expect(() => unpackRows(packRows([], [d]))).toThrow('packed rows hold 5 strings, not the 4 of 0 generations and 1 deliveries');
   });
 });
 
