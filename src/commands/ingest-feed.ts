@@ -54,9 +54,10 @@ export async function feedFiles(opts: FeedOptions): Promise<{ oversized: number 
         }
         if (r.done) break;
         const region = r.value;
+        // Lines too long for the read buffer come before the region's lines.
+        position.line += region.oversized;
         const fed = indexer.feedRegion(region.buf, region.start, region.end, DEFAULT_MAX_LINE_BYTES);
-        // Lines too long for the read buffer are counted per region, not placed, so numbers after one can run short by it.
-        position.line += fed.lines + region.oversized;
+        position.line += fed.lines;
         oversized += fed.oversized + region.oversized;
         sinceFlush += fed.lines;
         if (sinceFlush >= opts.flushEveryLines) {

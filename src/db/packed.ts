@@ -28,7 +28,7 @@ export const GEN_STRINGS = 11;
 export const DELIVERY_NUMBERS = 5;
 /** agent, recipient, orig_to, relay, dsn, status, reply, ses_message_id, child_queue_id. */
 export const DELIVERY_STRINGS = 9;
-export const STRING_SEPARATOR = '\0';
+const STRING_SEPARATOR = '\0';
 
 const num = (v: number | null): number => (v === null ? NaN : v);
 

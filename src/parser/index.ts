@@ -60,6 +60,11 @@ function malformed(reason: string): ParseResult {
 
 /** Interprets a record that is already split (journald entries, or after parsePrefix). */
 export function parseRecord(record: LogRecord): ParseResult {
+  // journald may hand over binary fields; a NUL is refused here as in a log line (and packed rows rely on there being none).
+  for (const field of [record.text, record.host, record.program]) {
+    const nul = field.indexOf('\0');
+    if (nul >= 0) return malformed(`NUL byte at offset ${nul}: ${excerpt(field)}`);
+  }
   const daemon = record.daemon || daemonOf(record.program);
   const parser = DAEMONS.get(daemon);
   if (parser === undefined || parser === ignore || record.program.indexOf('/') < 0) return { type: 'ignored', record };
@@ -140,7 +145,10 @@ function parseBytes(buf: Buffer, start: number, end: number, nulAt: number, year
   return interpret(rec, parser, rec.daemon);
 }
 
-/** Parses one raw log line (no trailing newline). Never throws. */
+/**
+ * Parses one raw log line (no trailing newline). Never throws. The line is read as its UTF-8 bytes,
+ * so a lone surrogate (which no decoded file holds) reads as U+FFFD.
+ */
 export function parseLine(line: string, years: YearInference): ParseResult {
   const buf = Buffer.from(line, 'utf8');
   const nul = buf.indexOf(0);

@@ -10,6 +10,9 @@
 //                       no fraction, and journalctl's `+0000`)
 import type { LogRecord } from './types.js';
 import type { YearInference } from './year.js';
+import { decode } from '../utf8.js';
+
+export { decode };
 
 export interface MalformedPrefix {
   malformed: string;
@@ -20,19 +23,6 @@ const COLON = 0x3a;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const SLASH = 0x2f;
-
-type Slicer = (this: Buffer, start: number, end: number) => string;
-// Buffer#utf8Slice skips toString's argument checks; fall back if a runtime lacks it.
-const utf8Slice: Slicer =
-  (Buffer.prototype as unknown as { utf8Slice?: Slicer }).utf8Slice ??
-  function (this: Buffer, start: number, end: number) {
-    return this.toString('utf8', start, end);
-  };
-
-/** buf[start, end) decoded as UTF-8 (invalid sequences become U+FFFD). */
-export function decode(buf: Buffer, start: number, end: number): string {
-  return utf8Slice.call(buf, start, end);
-}
 
 /** The last `/` part of a syslog tag: `postfix/submission/smtpd` -> `smtpd`. */
 export function daemonOf(program: string): string {

@@ -4,6 +4,7 @@
 // a block and String.split-ing it.
 import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import { decode } from '../utf8.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 const READ_BYTES = 256 * 1024;
@@ -15,18 +16,10 @@ export interface ReadLinesOptions {
   maxLineBytes?: number;
 }
 
-type Utf8Slicer = (this: Buffer, start: number, end: number) => string;
-// Buffer#utf8Slice skips toString's argument normalisation; fall back if a runtime lacks it.
-const utf8Slice: Utf8Slicer =
-  (Buffer.prototype as unknown as { utf8Slice?: Utf8Slicer }).utf8Slice ??
-  function (this: Buffer, start: number, end: number) {
-    return this.toString('utf8', start, end);
-  };
-
 function decodeLine(buf: Buffer, start: number, end: number): string {
   // end excludes the newline; a CR before it belongs to a CRLF line ending, not to the text.
   if (end > start && buf[end - 1] === CR) end--;
-  return utf8Slice.call(buf, start, end);
+  return decode(buf, start, end);
 }
 
 /**
@@ -242,11 +235,11 @@ function gzipFill(chunks: AsyncGenerator<Buffer>): Fill {
 export async function* readLineRegions(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<LineRegion> {
   const head = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   if (!Number.isInteger(head) || head < 1) throw new Error(`maxLineBytes must be a positive integer, got ${String(head)}`);
+  // Each buffer reads at `head`; the unfinished line of the other buffer is copied in just before.
+  const bufs = [Buffer.allocUnsafe(head + READ_BYTES), Buffer.allocUnsafe(head + READ_BYTES)];
   const { fh, gz } = await openForRead(path);
   const chunks = gz ? gunzipChunks(fh) : null;
   const fill = chunks ? gzipFill(chunks) : plainFill(fh);
-  // Each buffer reads at `head`; the unfinished line of the other buffer is copied in just before.
-  const bufs = [Buffer.allocUnsafe(head + READ_BYTES), Buffer.allocUnsafe(head + READ_BYTES)];
   let cur = 0;
   let carryStart = 0;
   let carryEnd = 0;
@@ -306,7 +299,8 @@ export async function* readLineRegions(path: string, opts: ReadLinesOptions = {}
     // Stopped early: the read under way finishes before the file closes.
     await reading.catch(() => {});
     if (chunks) await chunks.return(undefined);
-    await fh.close();
+    // A failed close of a file only read loses nothing; it must not hide the error that stopped the read.
+    await fh.close().catch(() => {});
   }
 }
 

@@ -101,6 +101,12 @@ describe('unreadable lines', () => {
     const empty = { time: 0, host: 'h', program: 'postfix/qmgr', daemon: 'qmgr', pid: 1, text: '' };
     expect(parseRecord(empty)).toEqual({ type: 'ignored', record: empty });
   });
+
+  it('parseRecord refuses a NUL in a journald field, as in a line', () => {
+    const rec = { time: 0, host: 'h', program: 'postfix/qmgr', daemon: '', pid: null, text: 'D1B9013D8FF: from=<a\u0000b>, size=1, nrcpt=1 (queue active)' };
+    expect(parseRecord(rec)).toEqual({ type: 'malformed', reason: `NUL byte at offset 20: ${JSON.stringify(rec.text)}` });
+    expect(parseRecord({ ...rec, text: 'D1B9013D8FF: removed', host: 'h\u0000' })).toMatchObject({ type: 'malformed', reason: 'NUL byte at offset 1: "h\\u0000"' });
+  });
 });
 
 describe('long lines', () => {

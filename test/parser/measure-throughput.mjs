@@ -1,8 +1,9 @@
-// Throughput of parseLine (not a test; run by hand): `npx tsc -p tsconfig.json && node test/parser/measure-throughput.mjs [mixed]`.
+// Throughput of the parser (not a test; run by hand): `npx tsc -p tsconfig.json && node test/parser/measure-throughput.mjs [mixed]`.
+// First parseLine on decoded lines (the daemon's path), then LineParser on the raw buffer (ingest's path).
 // A synthetic 1M-line log shaped like the seed, read the way a file source would: 64 KiB buffers
 // decoded and split into lines. Reports parse-only time, best of 5 runs ("mixed" keeps the
 // seed's Japanese placeholder, which makes V8 use two-byte strings).
-import { parseLine, YearInference } from '../../dist/parser/index.js';
+import { LineParser, parseLine, YearInference } from '../../dist/parser/index.js';
 import fs from 'node:fs';
 const mixed = process.argv[2] === 'mixed';
 let base = fs.readFileSync(new URL('../fixtures/journal-short.log', import.meta.url), 'utf8').split('\n').filter(Boolean);
@@ -40,3 +41,18 @@ for (let r = 0; r < 5; r++) {
   console.log(`${mixed ? 'mixed' : 'ascii'} run ${r}: parse ${(lines / parseS / 1e6).toFixed(2)} M lines/s, with decode+split ${(lines / total / 1e6).toFixed(2)} M lines/s (${lines} lines, ${events} events)`);
 }
 console.log(`best: ${(N / best / 1e6).toFixed(2)} M lines/s`);
+const lp = new LineParser(y);
+let bestBytes = Infinity;
+for (let r = 0; r < 5; r++) {
+  let events = 0;
+  const t0 = process.hrtime.bigint();
+  for (let s = 0; s < buf.length; ) {
+    const nl = buf.indexOf(10, s);
+    if (lp.parse(buf, s, nl, buf.length).type === 'event') events++;
+    s = nl + 1;
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  bestBytes = Math.min(bestBytes, secs);
+  console.log(`bytes run ${r}: ${(N / secs / 1e6).toFixed(2)} M lines/s (${events} events)`);
+}
+console.log(`best from the buffer: ${(N / bestBytes / 1e6).toFixed(2)} M lines/s`);
