@@ -219,6 +219,12 @@ function sameBytes(k: Buffer, buf: Buffer, start: number, end: number): boolean 
   return true;
 }
 
+/** True when the first n bytes of k are buf[start, start + n). */
+function samePrefix(k: Buffer, n: number, buf: Buffer, start: number): boolean {
+  for (let i = 0; i < n; i++) if (k[i] !== buf[start + i]) return false;
+  return true;
+}
+
 function remember(map: Map<number, Known>, hash: number, buf: Buffer, start: number, end: number, name: string, daemon: string): Known {
   const k = { bytes: Buffer.from(buf.subarray(start, end)), name, daemon };
   if (map.size < MAX_KNOWN && !map.has(hash)) map.set(hash, k);
@@ -231,10 +237,23 @@ function remember(map: Map<number, Known>, hash: number, buf: Buffer, start: num
  * with a reason naming the broken part.
  */
 export function scanPrefix(buf: Buffer, start: number, end: number, years: YearInference, out: LogRecord): number | MalformedPrefix {
-  const c0 = at(buf, start, end);
-  let pos = c0 >= 0x30 && c0 <= 0x39 ? rfc3339Stamp(buf, start, end) : syslogStamp(buf, start, end, years);
-  if (pos < 0) return bad(stamp.error, buf, start, end);
-  const time = stamp.time;
+  const last = years.lastStamp;
+  let pos: number;
+  let time: number;
+  if (last.len > 0 && end - start > last.len && samePrefix(last.bytes, last.len, buf, start)) {
+    pos = start + last.len;
+    time = last.time;
+  } else {
+    const c0 = at(buf, start, end);
+    pos = c0 >= 0x30 && c0 <= 0x39 ? rfc3339Stamp(buf, start, end) : syslogStamp(buf, start, end, years);
+    if (pos < 0) return bad(stamp.error, buf, start, end);
+    time = stamp.time;
+    if (pos - start <= last.bytes.length) {
+      buf.copy(last.bytes, 0, start, pos);
+      last.len = pos - start;
+      last.time = time;
+    }
+  }
 
   // Host: one token.
   const hostStart = pos;

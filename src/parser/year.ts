@@ -24,6 +24,13 @@ export class YearInference {
   private cacheKey = -1;
   private cacheBase = 0;
 
+  /**
+   * The bytes of the last stamp read through this inference (with its trailing space) and its time:
+   * consecutive lines mostly share their second, and the same bytes always give the same time until
+   * the next anchor(). Kept here so that it is dropped with that state. See scanPrefix.
+   */
+  readonly lastStamp = { bytes: Buffer.alloc(64), len: 0, time: 0 };
+
   constructor(opts: YearInferenceOptions = {}) {
     this.now = opts.now ?? Date.now;
   }
@@ -35,6 +42,7 @@ export class YearInference {
   anchor(ms: number): void {
     this.reference = ms;
     this.lastMonth = -1;
+    this.lastStamp.len = 0;
   }
 
   /** Local-time stamp without a year -> milliseconds since the epoch. */
