@@ -164,7 +164,7 @@ async function lookupSection(ctx: Context): Promise<Omit<SectionOutcome, 'name' 
   const text = [
     `index: ${f(m.messages)} accepted messages (${f(m.ingest.messages)} queue files), ${f(m.lines)} lines, database ${f(m.dbBytes / 1048576)} MiB` +
       `${corpus.reused ? ` (reused, built ${m.builtAt})` : ''}; its ingest took ${f(m.ingest.seconds)} s, peak RSS ${f(m.ingest.peakRssMiB)} MiB`,
-    `in-process lookup(store, id), ${r.warmupQueries} untimed warm-up queries, then ms per query:`,
+    `in-process lookup(store, id); the database file read once into the page cache (${f(r.cacheWarmSeconds, 's')}), ${r.warmupQueries} untimed warm-up queries, then ms per query:`,
   ];
   const checks: Check[] = [];
   for (const k of LOOKUP_KINDS) {

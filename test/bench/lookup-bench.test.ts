@@ -59,6 +59,7 @@ describe.skipIf(!existsSync(CLI))('runLookupBench on an ingested log', () => {
     const r = runLookupBench({ database: corpus.database, queries: pickQueries(corpus.samples, 50, 2), warmup: 10, clock });
     expect(r.misses).toEqual([]);
     expect(r.warmupQueries).toBe(10);
+    expect(r.cacheWarmSeconds).toBeGreaterThan(0);
     for (const k of ['ses-id', 'message-id', 'queue-id', 'recipient'] as const) {
       const x = r.kinds[k];
       expect(x?.queries).toBe(50);
