@@ -3,7 +3,7 @@
 import { LineParser, parseLine, parseRecord } from './parser/index.js';
 import { decode } from './parser/prefix.js';
 import { YearInference } from './parser/year.js';
-import type { LogRecord } from './parser/types.js';
+import type { LogRecord, ParseResult } from './parser/types.js';
 import { Tracker, type TrackerBackend } from './tracker/tracker.js';
 import type { DeliveryRow, Generation, RefusedDelivery } from './tracker/types.js';
 import { refusalEvent, type EnrichedEvent } from './events.js';
@@ -80,21 +80,28 @@ export class LogIndexer {
 
   /** Feeds entries to the tracker without writing; `commit` writes what they changed. */
   feed(items: ReadonlyArray<string | LogRecord>): void {
-    const stats = this.stats;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      stats.lines++;
       const r = typeof item === 'string' ? parseLine(item, this.years) : parseRecord(item);
-      if (r.type === 'event') {
-        stats.events++;
-        this.tracker.apply(r.record, r.event);
-      } else if (r.type === 'ignored') {
-        stats.ignored++;
-      } else {
-        stats.malformed++;
-        this.onMalformed(r.reason, typeof item === 'string' ? item : item.text, i);
-      }
+      const bad = this.take(r);
+      if (bad !== null) this.onMalformed(bad, typeof item === 'string' ? item : item.text, i);
     }
+  }
+
+  /** Counts a line's parse result and hands an event to the tracker; returns the reason a line is malformed, for the caller to report with the line. */
+  private take(r: ParseResult): string | null {
+    const stats = this.stats;
+    stats.lines++;
+    if (r.type === 'event') {
+      stats.events++;
+      this.tracker.apply(r.record, r.event);
+    } else if (r.type === 'ignored') {
+      stats.ignored++;
+    } else {
+      stats.malformed++;
+      return r.reason;
+    }
+    return null;
   }
 
   /**
@@ -103,7 +110,6 @@ export class LogIndexer {
    * line for onMalformed. Returns how many lines there were and how many were too long.
    */
   feedRegion(buf: Buffer, start: number, end: number, maxLineBytes: number, firstIndex = 0): { lines: number; oversized: number } {
-    const stats = this.stats;
     const parser = (this.lineParser ??= new LineParser(this.years));
     let lines = 0;
     let oversized = 0;
@@ -121,17 +127,9 @@ export class LogIndexer {
         }
         // A CR before the newline ends the line (CRLF), as for lines read as text.
         const e = nl > s && buf[nl - 1] === 0x0d ? nl - 1 : nl;
-        stats.lines++;
         const r = parser.parse(buf, s, e, nul);
-        if (r.type === 'event') {
-          stats.events++;
-          this.tracker.apply(r.record, r.event);
-        } else if (r.type === 'ignored') {
-          stats.ignored++;
-        } else {
-          stats.malformed++;
-          this.onMalformed(r.reason, decode(buf, s, e), firstIndex + lines);
-        }
+        const bad = this.take(r);
+        if (bad !== null) this.onMalformed(bad, decode(buf, s, e), firstIndex + lines);
       }
       s = nl + 1;
     }
