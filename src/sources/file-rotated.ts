@@ -4,7 +4,7 @@
 import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fingerprintOfGzipHandle, fingerprintOfHandle } from './file-fingerprint.js';
-import { isGzip } from './lines.js';
+import { isGzipHandle } from './lines.js';
 
 export interface FileIdentity {
   dev: number;
@@ -22,6 +22,22 @@ export interface RotatedFile {
 /** Sibling names a rotation of `base` can produce; the live file itself is not one. */
 export function isRotationName(base: string, name: string): boolean {
   return name !== base && (name.startsWith(`${base}.`) || name.startsWith(`${base}-`));
+}
+
+/** The paths of the siblings of `livePath` named like its rotations, in name order; none if the directory cannot be read. */
+async function rotationSiblings(livePath: string): Promise<string[]> {
+  const dir = dirname(livePath);
+  const base = basename(livePath);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => isRotationName(base, n))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 interface Candidate extends RotatedFile {
@@ -45,9 +61,7 @@ async function examine(
     const st = await fh.stat();
     if (!st.isFile() || (exclude && st.dev === exclude.dev && st.ino === exclude.ino)) throw new Error('skip');
     const sameInode = st.dev === want.dev && st.ino === want.ino;
-    const magic = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(magic, 0, 2, 0);
-    const gz = isGzip(magic.subarray(0, bytesRead));
+    const gz = await isGzipHandle(fh);
     if (!want.fingerprint) {
       if (!sameInode || gz) throw new Error('skip');
       return { kind: 'plain', path, fh, rank: 0, mtimeMs: st.mtimeMs };
@@ -75,17 +89,9 @@ export async function findRotatedFile(
   minBytes: number,
   exclude: { dev: number; ino: number } | null,
 ): Promise<RotatedFile | null> {
-  const dir = dirname(livePath);
-  const base = basename(livePath);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return null;
-  }
   const found: Candidate[] = [];
-  for (const name of names.filter((n) => isRotationName(base, n)).sort()) {
-    const c = await examine(join(dir, name), want, minBytes, exclude);
+  for (const path of await rotationSiblings(livePath)) {
+    const c = await examine(path, want, minBytes, exclude);
     if (c) found.push(c);
   }
   // Newest first within a rank: with several copies of the same start, the latest holds the most.
@@ -114,32 +120,22 @@ export async function findLaterRotations(
   afterMtimeMs: number,
   exclude: { dev: number; ino: number; fingerprint: string | null }[],
 ): Promise<LaterRotation[]> {
-  const dir = dirname(livePath);
-  const base = basename(livePath);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
   const seen = new Set(exclude.map((e) => e.fingerprint).filter((f): f is string => !!f));
   const found: Array<LaterRotation & { mtimeMs: number }> = [];
-  for (const name of names.filter((n) => isRotationName(base, n)).sort()) {
+  for (const path of await rotationSiblings(livePath)) {
     let fh: FileHandle;
     try {
-      fh = await open(join(dir, name), 'r');
+      fh = await open(path, 'r');
     } catch {
       continue;
     }
     try {
       const st = await fh.stat();
       if (!st.isFile() || st.mtimeMs <= afterMtimeMs + SAME_MOMENT_MS || exclude.some((e) => e.dev === st.dev && e.ino === st.ino)) throw new Error('skip');
-      const magic = Buffer.alloc(2);
-      const { bytesRead } = await fh.read(magic, 0, 2, 0);
-      const gz = isGzip(magic.subarray(0, bytesRead));
+      const gz = await isGzipHandle(fh);
       const fp = gz ? await fingerprintOfGzipHandle(fh) : await fingerprintOfHandle(fh);
       if (fp === null) throw new Error('skip'); // empty or no complete first line: nothing to read
-      found.push({ kind: gz ? 'gzip' : 'plain', path: join(dir, name), fh, id: { dev: st.dev, ino: st.ino, fingerprint: fp }, mtimeMs: st.mtimeMs });
+      found.push({ kind: gz ? 'gzip' : 'plain', path, fh, id: { dev: st.dev, ino: st.ino, fingerprint: fp }, mtimeMs: st.mtimeMs });
     } catch {
       await fh.close().catch(() => undefined);
     }

@@ -137,6 +137,13 @@ export function isGzip(head: Buffer): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
+/** True when the open file starts with the gzip magic bytes, whatever its name. */
+export async function isGzipHandle(fh: FileHandle): Promise<boolean> {
+  const head = Buffer.alloc(2);
+  const { bytesRead } = await fh.read(head, 0, 2, 0);
+  return isGzip(head.subarray(0, bytesRead));
+}
+
 function describe(path: string, err: unknown): Error {
   const e = err as NodeJS.ErrnoException;
   const reason = e?.code ?? (e instanceof Error ? e.message : String(err));
@@ -152,9 +159,7 @@ async function openForRead(path: string): Promise<{ fh: FileHandle; gz: boolean 
     throw describe(path, err);
   }
   try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(head, 0, 2, 0);
-    return { fh, gz: isGzip(head.subarray(0, bytesRead)) };
+    return { fh, gz: await isGzipHandle(fh) };
   } catch (err) {
     await fh.close();
     throw describe(path, err);
