@@ -12,7 +12,7 @@ import { Store } from '../../src/db/store.js';
 import { ingestFiles } from '../../src/commands/ingest.js';
 import { packRows, unpackRows } from '../../src/db/packed.js';
 import { keyOf } from '../../src/db/keys.js';
-import { generateLog } from '../../src/bench/generate.js';
+import { generateLog, Rng } from '../../src/bench/generate.js';
 import { lookup } from '../../src/commands/lookup.js';
 import { memoryIndex } from './helpers.js';
 import type { DeliveryRow, Generation } from '../../src/tracker/types.js';
@@ -228,8 +228,9 @@ describe('lookup keys', () => {
     // Search a collision deterministically (a few hundred thousand candidates).
     const seen = new Map<number, string>();
     let pair: [string, string] | undefined;
-    for (let x = 1, i = 0; i < 2_000_000 && !pair; i++) {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const rng = new Rng(1);
+    for (let i = 0; i < 2_000_000 && !pair; i++) {
+      const x = rng.u32();
       const s = `${x.toString(36)}@example.com`;
       const other = seen.get(keyOf(s));
       if (other !== undefined && other !== s) pair = [other, s];

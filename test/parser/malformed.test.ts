@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLine, parseRecord } from '../../src/parser/index.js';
 import { YearInference } from '../../src/parser/year.js';
 import type { ParseResult } from '../../src/parser/types.js';
+import { Rng } from '../../src/bench/generate.js';
 
 const years = () => new YearInference({ now: () => new Date(2025, 10, 10).getTime() });
 const parse = (line: string): ParseResult => parseLine(line, years());
@@ -78,11 +79,8 @@ describe('unreadable lines', () => {
 
   it('never throws on seeded random mutations of real lines', () => {
     const seed = readFileSync(fileURLToPath(new URL('../fixtures/journal-short.log', import.meta.url)), 'utf8').split('\n').filter(Boolean);
-    let x = 12345;
-    const rand = (n: number) => {
-      x = (x * 1103515245 + 12345) & 0x7fffffff;
-      return x % n;
-    };
+    const rng = new Rng(12345);
+    const rand = (n: number): number => rng.int(0, n - 1);
     const alphabet = '<>[]:;,= ()/\u0000\u00ff\u3042-.0123456789ABCDEFabcdef';
     const types = new Set<string>();
     for (let i = 0; i < 5000; i++) {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parsePrefix } from '../../src/parser/prefix.js';
 import { YearInference } from '../../src/parser/year.js';
-import { generateLog } from '../../src/bench/generate.js';
+import { generateLog, Rng } from '../../src/bench/generate.js';
 import { parsePrefix as oldParsePrefix } from './oracle-prefix.js';
 
 const fixture = (name: string): string[] =>
@@ -99,11 +99,8 @@ describe('the byte-level prefix parser', () => {
 
   it('reads seeded mutations of them as the string parser did, malformed reasons included', () => {
     const base = [...real, ...generated().slice(0, 2000)];
-    let x = 4242;
-    const rand = (n: number) => {
-      x = (x * 1103515245 + 12345) & 0x7fffffff;
-      return x % n;
-    };
+    const rng = new Rng(4242);
+    const rand = (n: number): number => rng.int(0, n - 1);
     const alphabet = [...'<>[]:;,= ()/-.0123456789ABCDEFabcdefTZ+\t\r', '\u0000', '\u007f', '\u00e9', '\u3042', '\u{1F600}', 'Nov', 'Jan '];
     const lines: string[] = [];
     for (let i = 0; i < 20_000; i++) {

@@ -2,6 +2,7 @@
 // must agree on every reply.
 import { describe, expect, it } from 'vitest';
 import { sesMessageIdOf } from '../../src/parser/postfix/delivery.js';
+import { Rng } from '../../src/bench/generate.js';
 
 const OLD = /^250 [Oo][Kk] ([0-9a-fA-F]+(?:-[0-9a-fA-F]+)+)(?= |$)/;
 const old = (reply: string): string | null => OLD.exec(reply)?.[1] ?? null;
@@ -29,11 +30,8 @@ describe('sesMessageIdOf', () => {
   });
 
   it('agrees with the regex it replaced on seeded random replies', () => {
-    let x = 99;
-    const rand = (n: number) => {
-      x = (x * 1103515245 + 12345) & 0x7fffffff;
-      return x % n;
-    };
+    const rng = new Rng(99);
+    const rand = (n: number): number => rng.int(0, n - 1);
     const alphabet = '0123456789abcdef0123456789ABCDEF----- gG.kKoO';
     let ids = 0;
     for (let i = 0; i < 50_000; i++) {

@@ -17,23 +17,13 @@ import { describe, expect, it } from 'vitest';
 import { FileSource, type FileCheckpoint } from '../../src/sources/file.js';
 import { fingerprintOf } from '../../src/sources/file-fingerprint.js';
 import type { SourceProblem } from '../../src/sources/types.js';
+import { Rng } from '../../src/bench/generate.js';
 
 async function gzipKeepingMtime(file: string): Promise<void> {
   const st = await stat(file);
   await writeFile(`${file}.gz`, gzipSync(await readFile(file)));
   await utimes(`${file}.gz`, st.atime, st.mtime);
   await unlink(file);
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Rotated {
@@ -52,7 +42,8 @@ const secondHalf = (line: string): Buffer => Buffer.from(line).subarray(cut(line
 const FILLER = ['a', 'b', ' ', 'é', '✓', '😀', 'postfix/smtp[4242]: ', 'to=<x@example.com>, '];
 
 async function runSeed(seed: number, steps: number): Promise<{ ops: string[] }> {
-  const rnd = mulberry32(seed);
+  const rng = new Rng(seed);
+  const rnd = (): number => rng.float();
   const pick = <T,>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const dir = await mkdtemp(join(tmpdir(), `file-random-${seed}-`));
   const path = join(dir, 'mail.log');

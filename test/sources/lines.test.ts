@@ -4,23 +4,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_LINE_BYTES, isGzip, LineSplitter, readLineRegions } from '../../src/sources/lines.js';
+import { Rng } from '../../src/bench/generate.js';
 
 function pushAll(splitter: LineSplitter, parts: Buffer[]): string[] {
   const out: string[] = [];
   for (const p of parts) expect(splitter.push(p, out)).toBe(p.length);
   return out;
-}
-
-/** Deterministic PRNG so failures reproduce. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('LineSplitter', () => {
@@ -94,7 +83,8 @@ describe('LineSplitter', () => {
 
   it('matches a naive split for random text cut at random places (seeded)', () => {
     for (let seed = 1; seed <= 50; seed++) {
-      const rnd = mulberry32(seed);
+      const rng = new Rng(seed);
+      const rnd = (): number => rng.float();
       const alphabet = ['a', 'é', '✓', '😀', '\n', '\r\n', ' ', 'postfix/smtp[1]: '];
       let text = '';
       const n = Math.floor(rnd() * 400);
@@ -210,8 +200,8 @@ describe('readLineRegions', () => {
   });
 
   it('matches a naive split for random lines of random lengths, some oversized (seeded)', async () => {
-    let x = 7;
-    const rand = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n);
+    const rng = new Rng(7);
+    const rand = (n: number): number => rng.int(0, n - 1);
     const lines: string[] = [];
     for (let i = 0; i < 3000; i++) lines.push('é'.repeat(rand(3)) + 'z'.repeat(rand(9) === 0 ? rand(400_000) : rand(300)));
     const text = lines.join('\n');
