@@ -4,13 +4,11 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Daemon } from '../../src/daemon.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { createEventLog } from '../../src/sinks/log.js';
 import { Store } from '../../src/db/store.js';
 import { ingestFiles } from '../../src/commands/ingest.js';
 import { generateLog } from '../../src/bench/generate.js';
-import { captureLog, until } from '../helpers/capture.js';
+import { runDaemon, until } from '../helpers/capture.js';
 
 const seedLines = readFileSync(new URL('../fixtures/journal-short.log', import.meta.url), 'utf8').trimEnd().split('\n');
 
@@ -20,16 +18,9 @@ afterEach(async () => {
 });
 
 function start(config: Config, extra: { now?: () => number; retentionEveryMs?: number } = {}) {
-  const { lines, stream } = captureLog();
-  const daemon = new Daemon({ config, log: createEventLog({ level: 'info', file: null, stream }), ...extra });
-  const ctl = new AbortController();
-  const done = daemon.run(ctl.signal);
-  const stop = async () => {
-    ctl.abort();
-    await done;
-  };
-  stops.push(stop);
-  return { lines, stop, daemon };
+  const d = runDaemon(config, extra);
+  stops.push(d.stop);
+  return d;
 }
 
 function count(db: string, sql: string): number {

@@ -5,11 +5,9 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Daemon } from '../../src/daemon.js';
 import { parseConfig } from '../../src/config.js';
-import { createEventLog } from '../../src/sinks/log.js';
 import { entriesFromShortLines, otherEntry, writeJournal } from '../helpers/journal.js';
-import { captureLog, until } from '../helpers/capture.js';
+import { runDaemon, until } from '../helpers/capture.js';
 
 const seedLines = readFileSync(new URL('../fixtures/journal-short.log', import.meta.url), 'utf8').trimEnd().split('\n');
 
@@ -19,16 +17,9 @@ afterEach(async () => {
 });
 
 function run(config: ReturnType<typeof parseConfig>) {
-  const out = captureLog();
-  const daemon = new Daemon({ config, log: createEventLog({ level: 'info', file: null, stream: out.stream }) });
-  const ctl = new AbortController();
-  const done = daemon.run(ctl.signal);
-  const stop = async () => {
-    ctl.abort();
-    await done;
-  };
-  stops.push(stop);
-  return { out, stop };
+  const d = runDaemon(config);
+  stops.push(d.stop);
+  return d;
 }
 
 describe('daemon with the journald source', () => {
@@ -72,7 +63,7 @@ describe('daemon with the journald source', () => {
     // More entries arrive while it is stopped (another file of the same directory, as journal-remote writes them).
     await writeJournal(join(journalDir, 'b.journal'), entries.slice(half).map((e) => e.entry));
     const second = run(config);
-    await until(() => second.out.lines.some((l) => l['event'] === 'reject' && l['queueId'] === '8606813DBB1'), 'the refusals in the second half');
+    await until(() => second.lines.some((l) => l['event'] === 'reject' && l['queueId'] === '8606813DBB1'), 'the refusals in the second half');
     await second.stop();
 
     const d2 = db();

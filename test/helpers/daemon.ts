@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess, type RunResult } from './process.js';
 
 /** dist/cli.js of this checkout: the program the README's `npm test` builds first. */
 export const BUILT_CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
@@ -118,24 +119,9 @@ export function startDaemon(opts: StartDaemonOptions): DaemonProcess {
   };
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = RunResult;
 
 /** Runs one CLI command to completion, e.g. `runCli(['lookup', '--config', cfg, qid])`. */
 export function runCli(args: string[], opts: { cli?: string; input?: string } = {}): Promise<CliResult> {
-  const cli = opts.cli ?? BUILT_CLI;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
-  });
+  return runProcess(process.execPath, [opts.cli ?? BUILT_CLI, ...args], { input: opts.input });
 }

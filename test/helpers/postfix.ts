@@ -27,12 +27,13 @@
 //   await pf.waitForLog((l) => l.includes(`${queueId}: to=<`) && l.includes('status=sent (250 Ok '));
 //   ... point the daemon at pf.logPath ...
 //   await pf.stop(); await ses.close();
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rfc5322Date } from './ses-standin.js';
+import { runProcess, type RunOptions, type RunResult } from './process.js';
 
 export const SLOT_BASE = '/var/tmp/bounce-origin-postfix';
 export const SLOT_COUNT = 8;
@@ -302,33 +303,8 @@ export async function smtpTransaction(o: SmtpTransactionOptions): Promise<SmtpTr
 // ---------------------------------------------------------------------------------------------------------------
 // Processes
 
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], opts: { input?: string; uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: opts.env ?? { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
-      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.on('error', () => {}); // a command that exits early closes its stdin; its exit code tells why
-    child.stdin.end(opts.input ?? '');
-  });
-}
-
-async function mustRun(cmd: string, args: string[], opts: Parameters<typeof run>[2] = {}): Promise<RunResult> {
-  const r = await run(cmd, args, opts);
+async function mustRun(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const r = await runProcess(cmd, args, opts);
   if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.code}: ${(r.stderr || r.stdout).trim()}`);
   return r;
 }
@@ -399,7 +375,7 @@ async function reclaimIfStale(slot: string): Promise<void> {
     }
     if (owner !== null && Number.isInteger(owner) && pidAlive(owner)) return;
     // The owning test process died without stop(): end its Postfix, then free the slot.
-    if (fs.existsSync(path.join(slot, 'etc', 'main.cf'))) await run(POSTFIX, ['-c', path.join(slot, 'etc'), 'stop']);
+    if (fs.existsSync(path.join(slot, 'etc', 'main.cf'))) await runProcess(POSTFIX, ['-c', path.join(slot, 'etc'), 'stop']);
     fs.rmSync(slot, { recursive: true, force: true });
   } finally {
     fs.rmdirSync(lock);
@@ -590,7 +566,7 @@ export async function startPostfix(opts: StartPostfixOptions): Promise<PostfixIn
     const params = mainCfParams({ dir, smtpPort, relayPort: opts.relayPort, myhostname, mainCf: opts.mainCf });
     fs.writeFileSync(path.join(configDir, 'main.cf'), renderMainCf(params));
     fs.writeFileSync(path.join(configDir, 'master.cf'), renderMasterCf(smtpPort));
-    const r = await run(POSTFIX, ['-c', configDir, 'start']);
+    const r = await runProcess(POSTFIX, ['-c', configDir, 'start']);
     if (r.code === 0) {
       started = true;
       break;
@@ -663,7 +639,7 @@ export async function startPostfix(opts: StartPostfixOptions): Promise<PostfixIn
         }
       }
       const { data, messageId } = buildMessage(o, Date.now(), randomBytes(8).toString('base64url'));
-      const r = await run(SENDMAIL, ['-C', configDir, '-i', '-f', o.from || '<>', '--', ...o.to], {
+      const r = await runProcess(SENDMAIL, ['-C', configDir, '-i', '-f', o.from || '<>', '--', ...o.to], {
         input: data.replace(/\r\n/g, '\n'),
         uid: user.uid,
         gid: user.gid,
@@ -704,7 +680,7 @@ export async function startPostfix(opts: StartPostfixOptions): Promise<PostfixIn
     async stop() {
       if (stopped) return;
       stopped = true;
-      const r = await run(POSTFIX, ['-c', configDir, 'stop']);
+      const r = await runProcess(POSTFIX, ['-c', configDir, 'stop']);
       follower.poll();
       follower.close();
       if (r.code !== 0 && !/not running/.test(r.stderr + r.stdout)) {
