@@ -49,11 +49,6 @@ const DAEMONS = new Map<string, DaemonParser>([
     .map((d): [string, DaemonParser] => [d, ignore]),
 ]);
 
-/** True for a record written by a Postfix daemon (tag `something/daemon`, daemon known). */
-export function isPostfixRecord(record: LogRecord): boolean {
-  return record.program.indexOf('/') >= 0 && DAEMONS.has(record.daemon || daemonOf(record.program));
-}
-
 function malformed(reason: string): ParseResult {
   return { type: 'malformed', reason };
 }
