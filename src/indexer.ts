@@ -1,7 +1,7 @@
 // Log lines in, database rows out: parses each entry, feeds the tracker, and commits the changes
 // together with the source position they cover.
 import { LineParser, parseLine, parseRecord } from './parser/index.js';
-import { decode } from './parser/prefix.js';
+import { decode } from './utf8.js';
 import { YearInference } from './parser/year.js';
 import type { LogRecord, ParseResult } from './parser/types.js';
 import { Tracker, type TrackerBackend } from './tracker/tracker.js';

@@ -2,7 +2,8 @@
 // the first words after the queue id, so most lines cost a few charCodeAt/startsWith calls.
 import type { LogRecord, ParseResult, PostfixEvent } from './types.js';
 import type { YearInference } from './year.js';
-import { daemonOf, decode, emptyRecord, excerpt, scanPrefix } from './prefix.js';
+import { daemonOf, emptyRecord, excerpt, scanPrefix } from './prefix.js';
+import { decode } from '../utf8.js';
 import { isQueueIdAt } from './postfix/fields.js';
 import type { DaemonResult } from './postfix/fields.js';
 import { parsePostscreen, parseSmtpd } from './postfix/smtpd.js';
@@ -55,15 +56,23 @@ function malformed(reason: string): ParseResult {
 
 /** Interprets a record that is already split (journald entries, or after parsePrefix). */
 export function parseRecord(record: LogRecord): ParseResult {
-  // journald may hand over binary fields; a NUL is refused here as in a log line (and packed rows rely on there being none).
+  // journald may hand over binary fields; a NUL is refused here as in a log line.
   for (const field of [record.text, record.host, record.program]) {
-    const nul = field.indexOf('\0');
-    if (nul >= 0) return malformed(`NUL byte at offset ${nul}: ${excerpt(field)}`);
+    if (field.indexOf('\0') >= 0) return nulByte(field);
   }
   const daemon = record.daemon || daemonOf(record.program);
+  const parser = parserFor(record.program, daemon);
+  return parser === null ? { type: 'ignored', record } : interpret(record, parser, daemon);
+}
+
+/** The parser for lines of this syslog tag, or null for one that is not a Postfix daemon we read. */
+function parserFor(program: string, daemon: string): DaemonParser | null {
   const parser = DAEMONS.get(daemon);
-  if (parser === undefined || parser === ignore || record.program.indexOf('/') < 0) return { type: 'ignored', record };
-  return interpret(record, parser, daemon);
+  return parser === undefined || parser === ignore || program.indexOf('/') < 0 ? null : parser;
+}
+
+function nulByte(line: string): ParseResult {
+  return malformed(`NUL byte at offset ${line.indexOf('\0')}: ${excerpt(line)}`);
 }
 
 /** The part of parseRecord after the daemon is known to be one we read. */
@@ -122,22 +131,16 @@ function mayHaveQueueId(buf: Buffer, start: number, end: number): boolean {
 function parseBytes(buf: Buffer, start: number, end: number, nulAt: number, years: YearInference, rec: LogRecord, keep: boolean): ParseResult {
   if (end > start && buf[end - 1] === CR) end--;
   if (end === start) return IGNORED_NO_RECORD;
-  if (nulAt < end) {
-    const line = decode(buf, start, end);
-    return malformed(`NUL byte at offset ${line.indexOf('\0')}: ${excerpt(line)}`);
-  }
+  if (nulAt < end) return nulByte(decode(buf, start, end));
   // journalctl's own markers (`-- Boot 1a2b... --`, `-- No entries --`) are not log entries.
   if (buf[start] === DASH && end - start >= 3 && buf[start + 1] === DASH && buf[start + 2] === SP) return IGNORED_NO_RECORD;
   const textStart = scanPrefix(buf, start, end, years, rec);
   if (typeof textStart !== 'number') return malformed(textStart.malformed);
-  const parser = DAEMONS.get(rec.daemon);
-  if (parser === undefined || parser === ignore || rec.program.indexOf('/') < 0 || !mayHaveQueueId(buf, textStart, end)) {
-    if (!keep) return IGNORED_NO_RECORD;
-    rec.text = decode(buf, textStart, end);
-    return { type: 'ignored', record: rec };
-  }
+  const parser = parserFor(rec.program, rec.daemon);
+  const ours = parser !== null && mayHaveQueueId(buf, textStart, end);
+  if (!ours && !keep) return IGNORED_NO_RECORD;
   rec.text = decode(buf, textStart, end);
-  return interpret(rec, parser, rec.daemon);
+  return ours ? interpret(rec, parser, rec.daemon) : { type: 'ignored', record: rec };
 }
 
 /**

@@ -12,8 +12,6 @@ import type { LogRecord } from './types.js';
 import type { YearInference } from './year.js';
 import { decode } from '../utf8.js';
 
-export { decode };
-
 export interface MalformedPrefix {
   malformed: string;
 }
