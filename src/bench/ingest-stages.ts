@@ -9,14 +9,15 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LogIndexer } from '../indexer.js';
-import { readLineRegions, DEFAULT_MAX_LINE_BYTES } from '../sources/lines.js';
+import { feedFiles } from '../commands/ingest-feed.js';
+import { WORKER_BATCH_LINES } from '../commands/ingest.js';
 import { packRows, type PackedRows } from '../db/packed.js';
 import { Store, type StoredEvent } from '../db/store.js';
 
 export interface IngestStages {
   /** `bounce-origin --version`: node start-up and loading our modules. */
   startupSeconds: number;
-  /** Read, parse, track and pack every line, on one thread, batches of 3,000 lines as the worker makes them. */
+  /** Read, parse, track and pack every line on one thread, in the batches the worker makes (WORKER_BATCH_LINES). */
   trackSeconds: number;
   /** Writing those packed rows and their events into a fresh database (indexes on hashed keys dropped, as ingest does). */
   writeSeconds: number;
@@ -25,8 +26,6 @@ export interface IngestStages {
   /** startup + write + rebuild: what ingest would cost with tracking for free. */
   floorSeconds: number;
 }
-
-const BATCH_LINES = 3000;
 
 export async function measureStages(logFile: string, workDir: string, cliPath: string): Promise<IngestStages> {
   const s0 = process.hrtime.bigint();
@@ -38,23 +37,19 @@ export async function measureStages(logFile: string, workDir: string, cliPath: s
     start: { nextGenerationId: 1, nextDeliveryId: 1, open: [], pendingRefusals: [] },
     backend: { getGeneration: () => undefined },
   });
-  indexer.years.anchor(statSync(logFile).mtimeMs);
   const batches: Array<{ rows: PackedRows; events: StoredEvent[] }> = [];
-  const take = (): void => {
-    const b = indexer.prepare();
-    batches.push({ rows: packRows(b.generations, b.deliveries), events: b.events });
-  };
   const t0 = process.hrtime.bigint();
-  let since = 0;
-  for await (const r of readLineRegions(logFile)) {
-    since += indexer.feedRegion(r.buf, r.start, r.end, DEFAULT_MAX_LINE_BYTES).lines;
-    if (since >= BATCH_LINES) {
-      take();
-      since = 0;
-    }
-  }
-  indexer.tracker.releaseAll();
-  take();
+  // The worker's own reading loop, with its batch size; the rows are packed as the worker packs them.
+  await feedFiles({
+    indexer,
+    files: [logFile],
+    firstMtimeMs: statSync(logFile).mtimeMs,
+    position: { file: '', line: 0 },
+    flushEveryLines: WORKER_BATCH_LINES,
+    flush: (b) => {
+      batches.push({ rows: packRows(b.generations, b.deliveries), events: b.events });
+    },
+  });
   const trackSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
 
   mkdirSync(workDir, { recursive: true });

@@ -36,7 +36,7 @@ export interface IngestSummary {
 const COMMIT_EVERY_LINES = 10_000;
 /** The same for the worker, where smaller batches measured faster (less for the scavenger to copy) and lighter (165 vs 195 MB peak RSS). */
 const WORKER_YOUNG_MB = 16;
-const WORKER_BATCH_LINES = 3000;
+export const WORKER_BATCH_LINES = 3000;
 /** Batches the tracking thread may run ahead of the writer: enough to ride out an uneven batch, few enough to bound memory. */
 const MAX_IN_FLIGHT = 4;
 
