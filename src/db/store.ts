@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BULK_REBUILT_INDEXES, migrate } from './schema.js';
 import { keyOf, keyOrNull } from './keys.js';
-import { DELIVERY_NUMBERS, DELIVERY_STRINGS, GEN_NUMBERS, GEN_STRINGS, compactReply, readStrings, unpackStrings, type PackedRows } from './packed.js';
+import { DELIVERY_NUMBERS, DELIVERY_STRINGS, GEN_NUMBERS, GEN_STRINGS, packRows, readStrings, unpackStrings, type PackedRows } from './packed.js';
 import { replyCodeOf } from '../parser/postfix/delivery.js';
 import { isRelayRefusal } from '../tracker/tracker.js';
 import type { DeliveryRow, Generation, RefusedDelivery } from '../tracker/types.js';
@@ -255,20 +255,11 @@ export class Store {
     events?: StoredEvent[];
     checkpoint?: Checkpoint;
   }): StoredEvent[] {
-    const upsertGen = this.writable(this.stmts.upsertGen);
-    const insertDelivery = this.writable(this.stmts.insertDelivery);
     const setCheckpoint = this.writable(this.stmts.setCheckpoint);
+    // Packed as ingest's worker packs them, so one piece of code binds the rows' columns.
+    const rows = packRows(batch.generations ?? [], batch.deliveries ?? []);
     return this.transaction(() => {
-      // Positional binding: measurably cheaper than named parameters on the hot path of `ingest`.
-      for (const g of batch.generations ?? []) {
-        upsertGen.run(g.id, g.queueId, g.host, g.firstSeen, g.lastSeen, g.removedAt, g.clientHost, g.clientIp, g.clientPort,
-          g.saslMethod, g.saslUsername, g.origClientHost, g.origClientIp, g.uid, g.sender, g.messageId, g.size, g.nrcpt,
-          g.parentId, g.relation, keyOf(g.queueId), keyOrNull(g.messageId));
-      }
-      for (const d of batch.deliveries ?? []) {
-        insertDelivery.run(d.id, d.message, d.at, d.agent, d.recipient, d.origTo, this.nameId(d.relay), d.delay, d.dsn, d.status,
-          compactReply(d.reply, d.sesMessageId), d.sesMessageId, d.childQueueId, keyOrNull(d.sesMessageId), keyOf(d.recipient));
-      }
+      this.insertRows(rows);
       const fresh = this.insertEvents(batch.events ?? []);
       if (batch.checkpoint) setCheckpoint.run(batch.checkpoint.source, JSON.stringify(batch.checkpoint.value), Date.now());
       return fresh;
@@ -280,6 +271,14 @@ export class Store {
    * nothing. Returns the events newly stored.
    */
   writePacked(rows: PackedRows, events: StoredEvent[]): StoredEvent[] {
+    return this.transaction(() => {
+      this.insertRows(rows);
+      return this.insertEvents(events);
+    });
+  }
+
+  /** Inserts or updates packed rows; call inside a transaction. */
+  private insertRows(rows: PackedRows): void {
     const upsertGen = this.writable(this.stmts.upsertGen);
     const insertDelivery = this.writable(this.stmts.insertDelivery);
     let s: string[];
@@ -292,25 +291,23 @@ export class Store {
     // NaN stands for null.
     const v = (i: number): number | null => (x[i]! !== x[i]! ? null : x[i]!);
     const c: Array<string | null> = [];
-    return this.transaction(() => {
-      let n = 0;
-      let k = 0;
-      for (let i = 0; i < rows.generations; i++, n += GEN_NUMBERS) {
-        k = readStrings(s, k, x[n + GEN_NUMBERS - 1]!, GEN_STRINGS, c);
-        const queueId = c[0]!;
-        const messageId = c[9] ?? null;
-        upsertGen.run(x[n], queueId, c[1], x[n + 1], x[n + 2], v(n + 3), c[2], c[3], v(n + 4), c[4], c[5], c[6], c[7], v(n + 5),
-          c[8], messageId, v(n + 6), v(n + 7), v(n + 8), c[10], keyOf(queueId), keyOrNull(messageId));
-      }
-      for (let i = 0; i < rows.deliveries; i++, n += DELIVERY_NUMBERS) {
-        k = readStrings(s, k, x[n + DELIVERY_NUMBERS - 1]!, DELIVERY_STRINGS, c);
-        const recipient = c[1]!;
-        const ses = c[7] ?? null;
-        insertDelivery.run(x[n], x[n + 1], x[n + 2], c[0], recipient, c[2], this.nameId(c[3] ?? null), v(n + 3), c[4], c[5], c[6], ses,
-          c[8], keyOrNull(ses), keyOf(recipient));
-      }
-      return this.insertEvents(events);
-    });
+    let n = 0;
+    let k = 0;
+    // Positional binding: measurably cheaper than named parameters on the hot path of `ingest`.
+    for (let i = 0; i < rows.generations; i++, n += GEN_NUMBERS) {
+      k = readStrings(s, k, x[n + GEN_NUMBERS - 1]!, GEN_STRINGS, c);
+      const queueId = c[0]!;
+      const messageId = c[9] ?? null;
+      upsertGen.run(x[n], queueId, c[1], x[n + 1], x[n + 2], v(n + 3), c[2], c[3], v(n + 4), c[4], c[5], c[6], c[7], v(n + 5),
+        c[8], messageId, v(n + 6), v(n + 7), v(n + 8), c[10], keyOf(queueId), keyOrNull(messageId));
+    }
+    for (let i = 0; i < rows.deliveries; i++, n += DELIVERY_NUMBERS) {
+      k = readStrings(s, k, x[n + DELIVERY_NUMBERS - 1]!, DELIVERY_STRINGS, c);
+      const recipient = c[1]!;
+      const ses = c[7] ?? null;
+      insertDelivery.run(x[n], x[n + 1], x[n + 2], c[0], recipient, c[2], this.nameId(c[3] ?? null), v(n + 3), c[4], c[5], c[6], ses,
+        c[8], keyOrNull(ses), keyOf(recipient));
+    }
   }
 
   /**
