@@ -1,4 +1,5 @@
 // What the tracker hands to the database writer.
+import type { DeliveryEvent } from '../parser/types.js';
 
 /** One generation of a queue file: from its first line until `removed`. Queue ids are reused, generations are not. */
 export interface Generation {
@@ -28,21 +29,13 @@ export interface Generation {
 
 export type Relation = 'filter' | 'forward' | 'notification' | 'xforward';
 
-export interface DeliveryRow {
+/** One delivery attempt as stored: what its log line said, with its own id, its generation and its time. */
+export type DeliveryRow = {
   id: number;
+  /** The generation (messages.id) the attempt belongs to. */
   message: number;
   at: number;
-  agent: string;
-  recipient: string;
-  origTo: string | null;
-  relay: string | null;
-  delay: number | null;
-  dsn: string | null;
-  status: string;
-  reply: string;
-  sesMessageId: string | null;
-  childQueueId: string | null;
-}
+} & Pick<DeliveryEvent, 'agent' | 'recipient' | 'origTo' | 'relay' | 'delay' | 'dsn' | 'status' | 'reply' | 'sesMessageId' | 'childQueueId'>;
 
 /** The first hop of a message: who handed it to this MTA. */
 export interface Origin {
